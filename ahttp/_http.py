@@ -1,0 +1,445 @@
+"""Sans-IO HTTP/1.1: request-head parsing, body framing, response heads.
+
+Everything that decides what bytes mean or which bytes to send lives here,
+shared by the async and the sync driver. Nothing here reads or writes a
+socket or imports asyncio. Errors are `HTTPError` with the status to answer.
+
+Line endings: CRLF is required. A bare LF or bare CR anywhere in the head
+is a 400 (RFC 9112 allows either choice; strict refuses smuggling tricks).
+Header bytes must be UTF-8 (decoded once, strictly).
+"""
+import re
+
+from ._compat import const
+
+_TOKEN = re.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_CTL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+_MAX_CL_DIGITS = const(15)
+_MAX_CHUNK_LINE = const(256)
+_MAX_TRAILERS = const(4096)
+
+REASONS = {
+    100: "Continue", 101: "Switching Protocols",
+    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
+    206: "Partial Content",
+    301: "Moved Permanently", 302: "Found", 303: "See Other",
+    304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+    404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
+    408: "Request Timeout", 409: "Conflict", 410: "Gone",
+    411: "Length Required", 412: "Precondition Failed",
+    413: "Content Too Large", 414: "URI Too Long",
+    415: "Unsupported Media Type", 416: "Range Not Satisfiable",
+    417: "Expectation Failed", 422: "Unprocessable Content",
+    426: "Upgrade Required", 429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error", 501: "Not Implemented",
+    502: "Bad Gateway", 503: "Service Unavailable",
+    505: "HTTP Version Not Supported",
+}
+
+
+class HTTPError(Exception):
+    """A request the server refuses, with the status to answer.
+
+    Raise it from a handler to answer with that status: the message becomes
+    the plain-text body. `headers` is a list of (name, value) pairs.
+    """
+
+    def __init__(self, status, message=None, headers=None):
+        super().__init__(status, message)
+        self.status = status
+        self.message = message or REASONS.get(status, "Error")
+        self.headers = headers
+
+
+class Limits:
+    """Everything a client controls, bounded. Defaults sized for a board
+    with ~100 KB of RAM; every one is an HTTPServer keyword argument."""
+
+    def __init__(self, max_request_line=2048, max_header_line=2048,
+                 max_headers=32, max_head=4096, max_body=16384,
+                 head_timeout=10.0, idle_timeout=20.0, send_timeout=10.0,
+                 max_connections=24, read_size=1024):
+        self.max_request_line = max_request_line
+        self.max_header_line = max_header_line
+        self.max_headers = max_headers
+        self.max_head = max_head
+        self.max_body = max_body
+        self.head_timeout = head_timeout
+        self.idle_timeout = idle_timeout
+        self.send_timeout = send_timeout
+        self.max_connections = max_connections
+        self.read_size = read_size
+
+
+def find_head_end(buf, limits):
+    """Index just past the blank line that ends the request head in `buf`,
+    or -1 when more bytes are needed. Raises HTTPError as soon as the limits
+    are passed, before more is buffered."""
+    i = buf.find(b"\r\n\r\n")
+    if i >= 0:
+        if i + 4 > limits.max_head:
+            raise HTTPError(431, "request head too large")
+        return i + 4
+    n = len(buf)
+    j = buf.find(b"\n")
+    if j < 0:
+        if n > limits.max_request_line:
+            raise HTTPError(414, "request line too long")
+    elif buf.find(b"\n\n") >= 0 or buf.find(b"\n\r\n") >= 0:
+        raise HTTPError(400, "bare LF in request head")
+    if n > limits.max_head:
+        raise HTTPError(431, "request head too large")
+    return -1
+
+
+def parse_head(head, limits):
+    """Parse a request head (bytes up to and including the blank line).
+
+    Returns (method, target, version, headers) with `headers` a dict of
+    lower-case names to str values, repeated fields combined with ", "
+    (cookies with "; ") as RFC 9110 section 5.3 allows.
+    """
+    try:
+        text = head[:-4].decode()
+    except UnicodeError:
+        raise HTTPError(400, "request head is not valid UTF-8")
+    lines = text.split("\r\n")
+    if text.count("\n") != len(lines) - 1 or text.count("\r") != len(lines) - 1:
+        raise HTTPError(400, "bare CR or LF in request head")
+    if "\x00" in text or _CTL.search(text):
+        raise HTTPError(400, "control character in request head")
+    line = lines[0]
+    if len(line) > limits.max_request_line:
+        raise HTTPError(414, "request line too long")
+    parts = line.split(" ")
+    if len(parts) != 3:
+        raise HTTPError(400, "malformed request line")
+    method, target, version = parts
+    if not _TOKEN.match(method):
+        raise HTTPError(400, "invalid method")
+    if version != "HTTP/1.1" and version != "HTTP/1.0":
+        if (len(version) == 8 and version.startswith("HTTP/")
+                and version[5].isdigit() and version[6] == "."
+                and version[7].isdigit()):
+            raise HTTPError(505, "HTTP version not supported")
+        raise HTTPError(400, "malformed HTTP version")
+    if not target:
+        raise HTTPError(400, "empty request target")
+    if len(lines) - 1 > limits.max_headers:
+        raise HTTPError(431, "too many header fields")
+    headers = {}
+    maxlen = limits.max_header_line
+    for k in range(1, len(lines)):
+        line = lines[k]
+        if len(line) > maxlen:
+            raise HTTPError(431, "header line too long")
+        i = line.find(":")
+        if i <= 0:
+            if line and line[0] in " \t":
+                raise HTTPError(400, "obsolete line folding")
+            raise HTTPError(400, "malformed header line")
+        name = line[:i]
+        if not _TOKEN.match(name):
+            if name[0] in " \t":
+                raise HTTPError(400, "obsolete line folding")
+            raise HTTPError(400, "invalid header name")
+        name = name.lower()
+        value = line[i + 1:].strip(" \t")
+        if name in headers:
+            headers[name] = headers[name] + ("; " if name == "cookie" else ", ") + value
+        else:
+            headers[name] = value
+    return method, target, version, headers
+
+
+def body_framing(headers, max_body):
+    """How the request body is delimited: -1 for chunked, else its length.
+
+    Refuses what could desynchronise a kept-alive connection (RFC 9112
+    section 6.3): Transfer-Encoding together with Content-Length, codings
+    other than plain `chunked`, and invalid or conflicting lengths.
+    """
+    te = headers.get("transfer-encoding")
+    cl = headers.get("content-length")
+    if te is not None:
+        if cl is not None:
+            raise HTTPError(400, "both Transfer-Encoding and Content-Length")
+        if te.lower() != "chunked":
+            raise HTTPError(501, "transfer coding not supported")
+        return -1
+    if cl is None:
+        return 0
+    n = -1
+    for v in cl.split(","):
+        v = v.strip(" \t")
+        if not v.isdigit() or len(v) > _MAX_CL_DIGITS:
+            raise HTTPError(400, "invalid Content-Length")
+        m = int(v)
+        if n >= 0 and m != n:
+            raise HTTPError(400, "conflicting Content-Length")
+        n = m
+    if n > max_body:
+        raise HTTPError(413, "request body too large")
+    return n
+
+
+class ChunkedDecoder:
+    """Decodes a chunked request body fed in pieces of any size.
+
+    `feed(data)` returns a list of body pieces; when the last chunk and the
+    trailers have been seen, `done` is True and `rest` holds the bytes that
+    followed (the next pipelined request). Trailers are read and dropped.
+    """
+
+    def __init__(self, max_body):
+        self.max_body = max_body
+        self.total = 0
+        self.left = 0        # bytes of chunk data still expected
+        self.state = 0       # 0 size line, 1 data, 2 CRLF after data, 3 trailers
+        self.line = b""
+        self.trailer = 0
+        self.done = False
+        self.rest = b""
+
+    def feed(self, data):
+        out = []
+        pos = 0
+        n = len(data)
+        while pos < n and not self.done:
+            st = self.state
+            if st == 1:
+                take = min(self.left, n - pos)
+                out.append(data[pos:pos + take])
+                pos += take
+                self.left -= take
+                if self.left == 0:
+                    self.state = 2
+                continue
+            i = data.find(b"\n", pos)
+            if i < 0:
+                self.line += data[pos:]
+                pos = n
+                if len(self.line) > _MAX_CHUNK_LINE:
+                    raise HTTPError(400, "chunk line too long")
+                continue
+            line = self.line + data[pos:i + 1]
+            self.line = b""
+            pos = i + 1
+            if len(line) > _MAX_CHUNK_LINE:
+                raise HTTPError(400, "chunk line too long")
+            if line[-2:] != b"\r\n" or b"\r" in line[:-2]:
+                raise HTTPError(400, "bad line ending in chunked body")
+            line = line[:-2]
+            if st == 0:
+                self._size(line)
+            elif st == 2:
+                if line:
+                    raise HTTPError(400, "chunk data longer than its size")
+                self.state = 0
+            else:
+                if not line:
+                    self.done = True
+                    self.rest = data[pos:]
+                    break
+                self.trailer += len(line)
+                if self.trailer > _MAX_TRAILERS:
+                    raise HTTPError(431, "trailer section too large")
+                if line.find(b":") <= 0:
+                    raise HTTPError(400, "malformed trailer field")
+        return out
+
+    def _size(self, line):
+        i = line.find(b";")
+        if i >= 0:
+            line = line[:i]
+        line = line.rstrip(b" \t")
+        if not line or len(line) > 8:
+            raise HTTPError(400, "bad chunk size")
+        for c in line:
+            if not (48 <= c <= 57 or 65 <= c <= 70 or 97 <= c <= 102):
+                raise HTTPError(400, "bad chunk size")
+        size = int(line, 16)
+        self.total += size
+        if self.total > self.max_body:
+            raise HTTPError(413, "request body too large")
+        if size == 0:
+            self.state = 3
+        else:
+            self.left = size
+            self.state = 1
+
+
+def encode_head(status, headers, reason=None):
+    """The bytes of a response head: status line, headers, blank line.
+
+    `headers` is a list of (name, value) pairs; a value with CR or LF is
+    refused (header injection) with ValueError.
+    """
+    parts = ["HTTP/1.1 ", str(status), " ",
+             reason or REASONS.get(status, "Unknown"), "\r\n"]
+    for name, value in headers:
+        value = str(value)
+        if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
+            raise ValueError("CR or LF in response header " + name)
+        parts.append(name)
+        parts.append(": ")
+        parts.append(value)
+        parts.append("\r\n")
+    parts.append("\r\n")
+    return "".join(parts).encode()
+
+
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+def encode_chunk(data):
+    """One chunk of a chunked body (empty data gives nothing: that would
+    end the body)."""
+    if not data:
+        return b""
+    return b"".join((("%x\r\n" % len(data)).encode(), data, b"\r\n"))
+
+
+_HEX = "0123456789abcdefABCDEF"
+
+
+def unquote(s, plus=False):
+    """Percent-decode `s` (str) as UTF-8; with `plus`, '+' is a space.
+
+    Raises HTTPError(400) on a bad escape or invalid UTF-8.
+    """
+    if plus and "+" in s:
+        s = s.replace("+", " ")
+    if "%" not in s:
+        return s
+    parts = s.split("%")
+    out = [parts[0].encode()]
+    for p in parts[1:]:
+        if len(p) < 2 or p[0] not in _HEX or p[1] not in _HEX:
+            raise HTTPError(400, "bad percent-encoding")
+        out.append(bytes((int(p[:2], 16),)))
+        out.append(p[2:].encode())
+    try:
+        return b"".join(out).decode()
+    except UnicodeError:
+        raise HTTPError(400, "percent-encoded bytes are not UTF-8")
+
+
+def parse_qs(qs):
+    """Decode a query string or urlencoded form into a dict (the last value
+    of a repeated name wins; `parse_qsl` keeps them all)."""
+    d = {}
+    for k, v in parse_qsl(qs):
+        d[k] = v
+    return d
+
+
+def parse_qsl(qs):
+    out = []
+    if not qs:
+        return out
+    for item in qs.split("&"):
+        if not item:
+            continue
+        i = item.find("=")
+        if i < 0:
+            out.append((unquote(item, True), ""))
+        else:
+            out.append((unquote(item[:i], True), unquote(item[i + 1:], True)))
+    return out
+
+
+def parse_cookies(value):
+    d = {}
+    if value:
+        for item in value.split(";"):
+            i = item.find("=")
+            if i > 0:
+                v = item[i + 1:].strip()
+                if len(v) > 1 and v[0] == '"' and v[-1] == '"':
+                    v = v[1:-1]
+                d[item[:i].strip()] = v
+    return d
+
+
+def cookie_header(name, value, max_age=None, expires=None, path="/",
+                  domain=None, secure=False, http_only=False, same_site=None):
+    """The value of a Set-Cookie header (RFC 6265)."""
+    if not _TOKEN.match(name):
+        raise ValueError("invalid cookie name")
+    value = str(value)
+    for c in ' ",;\\':
+        if c in value:
+            raise ValueError("cookie value needs quoting or encoding: " + repr(value))
+    parts = [name + "=" + value]
+    if max_age is not None:
+        parts.append("Max-Age=" + str(int(max_age)))
+    if expires is not None:
+        parts.append("Expires=" + (expires if isinstance(expires, str) else http_date(expires)))
+    if path:
+        parts.append("Path=" + path)
+    if domain:
+        parts.append("Domain=" + domain)
+    if secure:
+        parts.append("Secure")
+    if http_only:
+        parts.append("HttpOnly")
+    if same_site:
+        parts.append("SameSite=" + same_site)
+    return "; ".join(parts)
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+           "Oct", "Nov", "Dec")
+
+
+def _civil(days):
+    # Days since 1970-01-01 to (year, month, day): Howard Hinnant's algorithm.
+    days += 719468
+    era = days // 146097
+    doe = days - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return y + (m <= 2), m, d
+
+
+def _days(y, m, d):
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def http_date(ts):
+    """IMF-fixdate for a Unix timestamp, without time.gmtime (boards differ
+    in their epoch)."""
+    ts = int(ts)
+    days = ts // 86400
+    secs = ts - days * 86400
+    y, m, d = _civil(days)
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
+        _DAYS[(days + 3) % 7], d, _MONTHS[m - 1], y,
+        secs // 3600, secs // 60 % 60, secs % 60)
+
+
+def parse_http_date(s):
+    """Unix timestamp of an IMF-fixdate, or None when it is not one."""
+    try:
+        p = s.split(" ")
+        if len(p) != 6 or p[5] != "GMT":
+            return None
+        t = p[4].split(":")
+        return (_days(int(p[3]), _MONTHS.index(p[2]) + 1, int(p[1])) * 86400
+                + int(t[0]) * 3600 + int(t[1]) * 60 + int(t[2]))
+    except (ValueError, IndexError):
+        return None

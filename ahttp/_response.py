@@ -1,0 +1,182 @@
+"""Response heads and framing decisions, shared by both drivers.
+
+`BaseResponse` decides the framing of a response (Content-Length, chunked
+or close-delimited) and builds its head in one join; the drivers subclass it
+with `send`/`write`/`end` that do the I/O. No I/O here.
+"""
+import json
+
+from ._http import encode_head, cookie_header, encode_chunk, LAST_CHUNK
+
+SERVER = "ahttp"
+
+# framing of the body that follows a head
+LENGTH = 0      # Content-Length (or no body at all)
+CHUNKED = 1     # Transfer-Encoding: chunked
+CLOSE = 2       # delimited by closing the connection
+
+
+class BaseResponse:
+    """status, content type, headers, optional body.
+
+    `body` may be bytes, str (UTF-8), or dict/list (JSON). Without a body the
+    response is chunked when `chunked=True` (and the client speaks HTTP/1.1),
+    has a fixed length when `content_length` is given, and otherwise ends
+    when the connection closes.
+    """
+
+    def __init__(self, status=200, content_type="text/html", close=False,
+                 headers=None, body=None, chunked=False, content_length=None):
+        self.status = status
+        self.content_type = content_type
+        self.close = close
+        self.headers = []
+        self.chunked = chunked
+        self.length = content_length
+        if headers:
+            for k, v in (headers.items() if isinstance(headers, dict) else headers):
+                self.add_header(k, v)
+        self.body = body
+        self.framing = None
+        self.keep = False
+        self._writer = None
+        self._rest = None
+
+    @property
+    def body(self):
+        return self._body
+
+    @body.setter
+    def body(self, body):
+        if body is not None and not isinstance(body, (bytes, bytearray, memoryview)):
+            if isinstance(body, str):
+                body = body.encode()
+            else:
+                body = json.dumps(body).encode()
+                if self.content_type == "text/html":
+                    self.content_type = "application/json"
+        self._body = body
+
+    def add_header(self, name, value):
+        if name.lower() == "content-length":
+            self.length = int(value)
+            return
+        if name.lower() == "content-type":
+            self.content_type = value
+            return
+        self.headers.append((name, str(value)))
+
+    def set_header(self, name, value):
+        low = name.lower()
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != low]
+        self.add_header(name, value)
+
+    def get_header(self, name, default=None):
+        low = name.lower()
+        for k, v in self.headers:
+            if k.lower() == low:
+                return v
+        return default
+
+    def set_cookie(self, name, value, **attrs):
+        """Add a Set-Cookie header; attrs: max_age, expires, path, domain,
+        secure, http_only, same_site."""
+        self.headers.append(("Set-Cookie", cookie_header(name, value, **attrs)))
+
+    def delete_cookie(self, name, path="/", domain=None):
+        self.set_cookie(name, "", max_age=0, expires=0, path=path, domain=domain)
+
+    def encode(self, request, head_only=False):
+        """Head bytes (plus the body when it is small) for `request`.
+
+        Sets `self.framing` and `self.keep` (whether the connection may
+        serve another request afterwards).
+        """
+        status = self.status
+        self._rest = None
+        h = [("Server", SERVER)]
+        keep = (not self.close) and request is not None and request.keep_alive()
+        body = self.body
+        if status < 200 or status == 204 or status == 304:
+            framing = LENGTH
+            body = None
+        else:
+            if self.content_type:
+                h.append(("Content-Type", self.content_type))
+            if body is not None:
+                framing = LENGTH
+                h.append(("Content-Length", str(len(body))))
+            elif self.length is not None:
+                framing = LENGTH
+                h.append(("Content-Length", str(self.length)))
+            elif self.chunked and request is not None and request.version == "1.1":
+                framing = CHUNKED
+                h.append(("Transfer-Encoding", "chunked"))
+            else:
+                framing = CLOSE
+                keep = False
+        if keep:
+            if request.version == "1.0":
+                h.append(("Connection", "keep-alive"))
+        else:
+            h.append(("Connection", "close"))
+        if self.headers:
+            h.extend(self.headers)
+        self.framing = framing
+        self.keep = keep
+        head = encode_head(status, h)
+        if body is not None and not head_only:
+            if len(body) <= 1024:
+                return head + body
+            self._rest = body
+        return head
+
+    def chunk(self, data):
+        """Bytes for `data` under this response's framing."""
+        if isinstance(data, str):
+            data = data.encode()
+        if self.framing == CHUNKED:
+            return encode_chunk(data)
+        return data
+
+    def last_chunk(self):
+        return LAST_CHUNK if self.framing == CHUNKED else b""
+
+
+def make_response(cls, value):
+    """Turn a handler's return value into a response of class `cls`."""
+    if isinstance(value, BaseResponse):
+        return value
+    status = 200
+    headers = None
+    if isinstance(value, tuple):
+        if len(value) == 3:
+            value, status, headers = value
+        elif len(value) == 2:
+            value, status = value
+        else:
+            raise ValueError("a returned tuple is (body, status[, headers])")
+    if isinstance(value, str):
+        ct = "text/html; charset=utf-8"
+    elif isinstance(value, (bytes, bytearray)):
+        ct = "application/octet-stream"
+    elif value is None:
+        ct = None
+        value = b""
+    else:
+        ct = "application/json"
+    return cls(status, ct, headers=headers, body=value)
+
+
+def redirect(cls, location, status=302):
+    """A redirect response (301, 302, 303, 307 or 308)."""
+    if status not in (301, 302, 303, 307, 308):
+        raise ValueError("not a redirect status: %d" % status)
+    return cls(status, None, headers=[("Location", location)], body=b"")
+
+
+def error_body(status, message, detail=None):
+    text = str(status) + " " + message + "\n"
+    if detail:
+        text += "\n" + detail
+    return text

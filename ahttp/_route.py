@@ -1,0 +1,151 @@
+"""Route table: path patterns, parameter conversion, 404/405 decisions.
+
+Static paths are looked up in a dict first, whatever the declaration order;
+parameterised patterns are tried in declaration order. No I/O here.
+"""
+from ._http import HTTPError
+
+_INT = "int"
+_PATH = "path"
+
+
+def _compile(path):
+    """Split a pattern into segments: a str is literal, a tuple is
+    (converter, name). Returns None for a path with no parameters."""
+    if "<" not in path:
+        return None
+    segs = path.split("/")
+    out = []
+    for i, seg in enumerate(segs):
+        if seg.startswith("<") and seg.endswith(">"):
+            spec = seg[1:-1]
+            conv = "str"
+            j = spec.find(":")
+            if j >= 0:
+                conv, spec = spec[:j], spec[j + 1:]
+            if conv not in ("str", _INT, _PATH) or not spec:
+                raise ValueError("bad path parameter %r in %r" % (seg, path))
+            if conv == _PATH and i != len(segs) - 1:
+                raise ValueError("<path:...> must be the last segment: " + path)
+            out.append((conv, spec))
+        elif "<" in seg or ">" in seg:
+            raise ValueError("a parameter must be a whole segment: " + path)
+        else:
+            out.append(seg)
+    return out
+
+
+def _match(pattern, segs):
+    n = len(pattern)
+    params = {}
+    for i in range(n):
+        p = pattern[i]
+        if i >= len(segs):
+            return None
+        s = segs[i]
+        if isinstance(p, str):
+            if p != s:
+                return None
+            continue
+        conv, name = p
+        if conv == _PATH:
+            rest = "/".join(segs[i:])
+            if not rest:
+                return None
+            params[name] = rest
+            return params
+        if not s:
+            return None
+        if conv == _INT:
+            if not s.isdigit():
+                if not (s[0] == "-" and s[1:].isdigit()):
+                    return None
+            params[name] = int(s)
+        else:
+            params[name] = s
+    if len(segs) != n:
+        return None
+    return params
+
+
+class Router:
+    def __init__(self):
+        self.static = {}    # path -> {METHOD: handler}
+        self.dynamic = []   # [(path, pattern, {METHOD: handler})]
+
+    def add(self, methods, path, handler):
+        if isinstance(methods, str):
+            methods = (methods,)
+        if not path.startswith("/"):
+            raise ValueError("a route path must start with '/': " + path)
+        pattern = _compile(path)
+        if pattern is None:
+            table = self.static.get(path)
+            if table is None:
+                table = self.static[path] = {}
+        else:
+            table = None
+            for p, _, t in self.dynamic:
+                if p == path:
+                    table = t
+                    break
+            if table is None:
+                table = {}
+                self.dynamic.append((path, pattern, table))
+        for m in methods:
+            table[m.upper()] = handler
+
+    def match(self, method, path):
+        """(handler, params) for a request; (None, allow) for an OPTIONS
+        request the app answers itself; raises HTTPError 404/405."""
+        allowed = None
+        table = self.static.get(path)
+        if table is not None:
+            h = _pick(table, method)
+            if h is not None:
+                return h, {}
+            allowed = list(table)
+        if self.dynamic:
+            segs = path.split("/")
+            for _, pattern, table in self.dynamic:
+                params = _match(pattern, segs)
+                if params is None:
+                    continue
+                h = _pick(table, method)
+                if h is not None:
+                    return h, params
+                if allowed is None:
+                    allowed = []
+                for m in table:
+                    if m not in allowed:
+                        allowed.append(m)
+        if allowed is None:
+            raise HTTPError(404)
+        if "GET" in allowed and "HEAD" not in allowed:
+            allowed.append("HEAD")
+        if "OPTIONS" not in allowed:
+            allowed.append("OPTIONS")
+        allow = ", ".join(sorted(allowed))
+        if method == "OPTIONS":
+            return None, allow
+        raise HTTPError(405, headers=[("Allow", allow)])
+
+    def methods(self):
+        """Every method some route accepts (for OPTIONS *)."""
+        out = {"OPTIONS": 1}
+        for t in self.static.values():
+            for m in t:
+                out[m] = 1
+        for _, _, t in self.dynamic:
+            for m in t:
+                out[m] = 1
+        if "GET" in out:
+            out["HEAD"] = 1
+        return sorted(out)
+
+
+def _pick(table, method):
+    h = table.get(method)
+    if h is None and method == "HEAD":
+        h = table.get("GET")
+    return h

@@ -1,0 +1,208 @@
+"""Static files: which file a URL names and how to answer for it.
+
+`plan()` resolves a URL path inside a root directory (never outside it),
+picks the .gz variant, answers conditional and range requests, and returns
+the status, headers and the byte range to send. The drivers stream the
+bytes. Only os.stat here: no socket I/O.
+"""
+import os
+
+from ._http import HTTPError, http_date, parse_http_date
+
+MIME = {
+    "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
+    "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
+    "mjs": "text/javascript; charset=utf-8",
+    "json": "application/json", "txt": "text/plain; charset=utf-8",
+    "csv": "text/csv; charset=utf-8", "xml": "application/xml",
+    "svg": "image/svg+xml", "png": "image/png", "jpg": "image/jpeg",
+    "jpeg": "image/jpeg", "gif": "image/gif", "ico": "image/x-icon",
+    "webp": "image/webp", "bmp": "image/bmp",
+    "woff": "font/woff", "woff2": "font/woff2", "ttf": "font/ttf",
+    "wasm": "application/wasm", "pdf": "application/pdf",
+    "zip": "application/zip", "gz": "application/gzip",
+    "mp3": "audio/mpeg", "wav": "audio/wav", "mp4": "video/mp4",
+    "webm": "video/webm", "map": "application/json",
+    "webmanifest": "application/manifest+json", "md": "text/markdown; charset=utf-8",
+}
+
+_DIR = 0o040000
+_FMT = 0o170000
+
+
+def guess_type(path):
+    i = path.rfind(".")
+    if i < 0 or "/" in path[i:]:
+        return "application/octet-stream"
+    return MIME.get(path[i + 1:].lower(), "application/octet-stream")
+
+
+def _stat(path):
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def safe_join(root, subpath):
+    """root + subpath, or None when subpath could leave root or names a
+    hidden file. `subpath` is already percent-decoded."""
+    if "\x00" in subpath or "\\" in subpath:
+        return None
+    parts = []
+    for seg in subpath.split("/"):
+        if not seg:
+            continue
+        if seg[0] == "." or ":" in seg:
+            return None   # "..", ".", hidden files, drive letters
+        parts.append(seg)
+    if not parts:
+        return root
+    return root.rstrip("/") + "/" + "/".join(parts)
+
+
+def _inside(root, path):
+    # Refuse symlinks that point out of the root where the runtime can tell.
+    real = getattr(getattr(os, "path", None), "realpath", None)
+    if real is None:
+        return True
+    r = real(root)
+    p = real(path)
+    return p == r or p.startswith(r.rstrip("/") + "/")
+
+
+def plan(request, root, subpath, index=("index.html",), max_age=None,
+         gzip=True):
+    """(status, headers, file_path, offset, length) for a static request.
+
+    Raises HTTPError 404 for anything missing or outside root; returns a
+    301 to the slash-terminated URL for a directory without its slash.
+    `file_path` is None when no body is to be sent.
+    """
+    path = safe_join(root, subpath)
+    if path is None:
+        raise HTTPError(404)
+    st = _stat(path)
+    if st is not None and st[0] & _FMT == _DIR:
+        if not request.path.endswith("/"):
+            loc = request.path + "/"
+            if request.query_string:
+                loc += "?" + request.query_string
+            return 301, [("Location", loc)], None, 0, 0
+        found = None
+        for name in index:
+            p = path.rstrip("/") + "/" + name
+            s = _stat(p)
+            if s is not None and s[0] & _FMT != _DIR:
+                found = p
+                st = s
+                break
+        if found is None:
+            raise HTTPError(404)
+        path = found
+    ctype = guess_type(path)
+    headers = []
+    encoding = None
+    if gzip:
+        gz = _stat(path + ".gz")
+        if gz is not None:
+            headers.append(("Vary", "Accept-Encoding"))
+            if _accepts_gzip(request.headers.get("accept-encoding")):
+                encoding = "gzip"
+                path = path + ".gz"
+                st = gz
+            elif st is None:
+                raise HTTPError(406, "only a gzip-encoded variant exists")
+    if st is None or st[0] & _FMT == _DIR or not _inside(root, path):
+        raise HTTPError(404)
+    size = st[6]
+    mtime = int(st[8])
+    etag = '"%x-%x%s"' % (mtime, size, "-gz" if encoding else "")
+    headers.append(("ETag", etag))
+    headers.append(("Last-Modified", http_date(mtime)))
+    headers.append(("Cache-Control", "max-age=%d" % max_age if max_age else "no-cache"))
+    headers.append(("Accept-Ranges", "bytes"))
+    if encoding:
+        headers.append(("Content-Encoding", encoding))
+    if request.method not in ("GET", "HEAD"):
+        raise HTTPError(405, headers=[("Allow", "GET, HEAD, OPTIONS")])
+    if _not_modified(request.headers, etag, mtime):
+        return 304, headers, None, 0, 0
+    headers.append(("Content-Type", ctype))
+    rng = request.headers.get("range")
+    if rng is not None:
+        if_range = request.headers.get("if-range")
+        if if_range is None or if_range == etag or parse_http_date(if_range) == mtime:
+            r = _parse_range(rng, size)
+            if r == -1:
+                headers.append(("Content-Range", "bytes */%d" % size))
+                return 416, headers, None, 0, 0
+            if r is not None:
+                start, end = r
+                headers.append(("Content-Range", "bytes %d-%d/%d" % (start, end, size)))
+                return 206, headers, path, start, end - start + 1
+    return 200, headers, path, 0, size
+
+
+def _accepts_gzip(ae):
+    if not ae:
+        return False
+    for item in ae.split(","):
+        item = item.strip().lower()
+        name = item.split(";")[0].strip()
+        if name in ("gzip", "*"):
+            q = item.split("q=")
+            if len(q) > 1:
+                try:
+                    return float(q[1].strip()) > 0
+                except ValueError:
+                    return False
+            return True
+    return False
+
+
+def _not_modified(headers, etag, mtime):
+    inm = headers.get("if-none-match")
+    if inm is not None:
+        for tag in inm.split(","):
+            tag = tag.strip()
+            if tag.startswith("W/"):
+                tag = tag[2:]
+            if tag == etag or tag == "*":
+                return True
+        return False
+    ims = headers.get("if-modified-since")
+    if ims is not None:
+        t = parse_http_date(ims)
+        return t is not None and mtime <= t
+    return False
+
+
+def _parse_range(value, size):
+    """(start, end) inclusive, None to ignore the header (send it all), or
+    -1 when unsatisfiable. Only a single byte range is honoured."""
+    if not value.startswith("bytes=") or "," in value:
+        return None
+    spec = value[6:].strip()
+    i = spec.find("-")
+    if i < 0:
+        return None
+    a, b = spec[:i].strip(), spec[i + 1:].strip()
+    if a:
+        if not a.isdigit() or (b and not b.isdigit()):
+            return None
+        start = int(a)
+        end = int(b) if b else size - 1
+        if end < start:
+            return None
+        if start >= size:
+            return -1
+        return start, min(end, size - 1)
+    if not b.isdigit():
+        return None
+    n = int(b)
+    if n == 0:
+        return -1
+    if size == 0:
+        return -1
+    return max(0, size - n), size - 1

@@ -1,0 +1,102 @@
+"""Request: what a handler learns about one HTTP request.
+
+Built from a parsed head by either driver. The body helpers (`read`,
+`json`, `form`) are coroutines here; the sync driver's subclass makes them
+plain calls. No socket I/O here: the body comes through the driver's reader.
+"""
+import json
+
+from ._http import HTTPError, parse_qs, parse_cookies, unquote
+
+
+class Request:
+    def __init__(self, app, method, target, version, headers, client, reader=None):
+        self.app = app
+        self.method = method
+        self.version = version[5:]          # "1.1" or "1.0"
+        self.headers = headers
+        self.client = client
+        self.params = {}
+        self._reader = reader
+        self._body = None
+        self._cookies = None
+        self.target = target
+        i = target.find("?")
+        if i >= 0:
+            self.query_string = target[i + 1:]
+            path = target[:i]
+        else:
+            self.query_string = ""
+            path = target
+        if path[0] != "/":
+            path = _origin_path(method, path)
+        if "%" in path:
+            path = unquote(path)
+            if "\x00" in path:
+                raise HTTPError(400, "NUL in path")
+        self.path = path
+        self.args = parse_qs(self.query_string) if self.query_string else {}
+        cl = headers.get("content-length")
+        self.content_length = int(cl.split(",")[0]) if cl else None
+        self.content_type = headers.get("content-type")
+
+    @property
+    def cookies(self):
+        if self._cookies is None:
+            self._cookies = parse_cookies(self.headers.get("cookie"))
+        return self._cookies
+
+    @property
+    def url(self):
+        return self.target
+
+    def keep_alive(self):
+        """Whether the client allows the connection to stay open."""
+        c = self.headers.get("connection")
+        if c is not None:
+            c = c.lower()
+        if self.version == "1.1":
+            return c is None or "close" not in c
+        return c is not None and "keep-alive" in c
+
+    async def read(self):
+        """The whole body as bytes (bounded by the server's max_body)."""
+        if self._body is None:
+            self._body = await self._reader.read_body()
+        return self._body
+
+    async def json(self):
+        return decode_json(await self.read())
+
+    async def form(self):
+        return decode_form(self, await self.read())
+
+    def __repr__(self):
+        return "<Request %s %s>" % (self.method, self.target)
+
+
+def _origin_path(method, target):
+    # absolute-form (RFC 9112 section 3.2.2): take the path, ignore authority.
+    if target.startswith("http://") or target.startswith("https://"):
+        i = target.find("/", target.find("//") + 2)
+        return target[i:] if i >= 0 else "/"
+    if target == "*" and method == "OPTIONS":
+        return "*"
+    raise HTTPError(400, "invalid request target")
+
+
+def decode_json(body):
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeError):
+        raise HTTPError(400, "invalid JSON body")
+
+
+def decode_form(request, body):
+    ct = request.content_type or ""
+    if not ct.lower().startswith("application/x-www-form-urlencoded"):
+        raise HTTPError(415, "expected application/x-www-form-urlencoded")
+    try:
+        return parse_qs(body.decode())
+    except UnicodeError:
+        raise HTTPError(400, "form body is not UTF-8")

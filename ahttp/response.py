@@ -1,0 +1,70 @@
+"""HTTPResponse and sendfile for the asyncio driver.
+
+The framing decisions are in _response.BaseResponse; this module only
+writes: the head (one write), chunks, and files in fixed-size pieces.
+"""
+from ._response import BaseResponse, CHUNKED, make_response, redirect as _redirect
+
+
+class HTTPResponse(BaseResponse):
+    async def send(self, writer):
+        """Write the status line and headers (and the body, if any)."""
+        req = getattr(writer, "request", None)
+        head_only = req is not None and req.method == "HEAD"
+        data = self.encode(req, head_only)
+        self._writer = writer
+        if hasattr(writer, "started"):
+            writer.started(self)
+        writer.write(data)
+        if self._rest is not None:
+            writer.write(self._rest)
+            self._rest = None
+        if head_only and hasattr(writer, "discard"):
+            writer.discard = True
+        await writer.drain()
+
+    async def write(self, data):
+        """Send part of the body (a chunk when the response is chunked)."""
+        if data:
+            self._writer.write(self.chunk(data))
+            await self._writer.drain()
+
+    async def end(self):
+        """Finish a streamed body (the last chunk when chunked)."""
+        if self.framing == CHUNKED:
+            self._writer.write(self.last_chunk())
+            await self._writer.drain()
+        if hasattr(self._writer, "finished"):
+            self._writer.finished(self)
+
+
+def redirect(location, status=302):
+    return _redirect(HTTPResponse, location, status)
+
+
+def response(value):
+    """The HTTPResponse a handler's return value stands for."""
+    return make_response(HTTPResponse, value)
+
+
+async def sendfile(writer, path, offset=0, length=None, chunk=1024):
+    """Stream a file (or `length` bytes of it from `offset`) to `writer` in
+    fixed-size pieces; a full read of the file is never made."""
+    if getattr(writer, "discard", False):
+        return
+    buf = bytearray(chunk)
+    mv = memoryview(buf)
+    with open(path, "rb") as f:
+        if offset:
+            f.seek(offset)
+        left = length
+        while left is None or left > 0:
+            n = f.readinto(buf)
+            if not n:
+                break
+            if left is not None:
+                if n > left:
+                    n = left
+                left -= n
+            writer.write(bytes(mv[:n]))
+            await writer.drain()

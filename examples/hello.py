@@ -1,0 +1,29 @@
+"""Hello, world: the smallest ahttp app. Runs under micropython and python3.
+
+    micropython examples/hello.py      # then open http://127.0.0.1:8080/
+"""
+import os
+import sys
+
+# Run from a checkout without installing: the package is one level up.
+sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/..")
+
+from ahttp import HTTPServer
+
+app = HTTPServer()
+
+
+@app.route("GET", "/")
+async def index(reader, writer, request):
+    return "Hello, world!\n"
+
+
+@app.route("GET", "/hello/<name>")
+async def hello(reader, writer, request):
+    return {"hello": request.params["name"]}
+
+
+host = os.getenv("AHTTP_HOST") or "127.0.0.1"
+port = int(os.getenv("AHTTP_PORT") or 8080)
+print("serving on http://%s:%d/" % (host, port))
+app.run(host, port)

@@ -1,0 +1,231 @@
+"""Test harness: start real servers in subprocesses under each runtime.
+
+Every integration test takes the ``runtime`` fixture (``cpython`` and
+``micropython``) and starts an app with ``start_app``. An app is a script that
+reads its port from ``AHTTP_PORT`` (and host from ``AHTTP_HOST``, default
+127.0.0.1) and serves until killed. The harness waits until the port accepts
+a connection, and stops every process it started.
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV_BIN = os.path.join(ROOT, ".venv", "bin")
+TESTS = os.path.join(ROOT, "tests")
+
+
+def micropython_exe():
+    exe = os.path.join(VENV_BIN, "micropython")
+    if os.path.exists(exe):
+        return exe
+    return "micropython"
+
+
+def runtime_cmd(runtime, heapsize=None):
+    """The command line prefix that runs a script under `runtime`."""
+    if runtime == "cpython":
+        return [sys.executable, "-u"]
+    if runtime == "micropython":
+        cmd = [micropython_exe()]
+        if heapsize:
+            cmd += ["-X", "heapsize=" + heapsize]
+        return cmd
+    raise ValueError("unknown runtime " + runtime)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def runtime_env(runtime, extra_path=()):
+    """Environment for a child process: ahttp importable from the repo."""
+    env = dict(os.environ)
+    paths = list(extra_path) + [ROOT, TESTS]
+    if runtime == "micropython":
+        # MICROPYPATH replaces sys.path: keep .frozen (asyncio lives there).
+        env["MICROPYPATH"] = ":".join(paths + [".frozen"])
+    else:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+    return env
+
+
+class AppProcess:
+    def __init__(self, proc, host, port, log_path):
+        self.proc = proc
+        self.host = host
+        self.port = port
+        self.url = "http://%s:%d" % (host, port)
+        self.log_path = log_path
+
+    def log(self):
+        try:
+            with open(self.log_path, "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+def wait_port(host, port, proc, timeout=20.0, log=""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited with %s before listening:\n%s"
+                               % (proc.returncode, log()))
+        try:
+            socket.create_connection((host, port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not listen on %s:%d within %ss:\n%s"
+                       % (host, port, timeout, log()))
+
+
+@pytest.fixture(params=["cpython", "micropython"])
+def runtime(request):
+    return request.param
+
+
+@pytest.fixture
+def start_app(tmp_path):
+    """start_app(script, runtime, heapsize=None, env=None, args=()) -> AppProcess.
+
+    `script` is a path relative to the repo root (e.g. "tests/apps/basic.py")
+    or absolute. Extra environment variables go in `env`.
+    """
+    started = []
+
+    def start(script, runtime, heapsize=None, env=None, args=(), cwd=None,
+              extra_path=(), timeout=20.0):
+        path = script if os.path.isabs(script) else os.path.join(ROOT, script)
+        port = free_port()
+        host = "127.0.0.1"
+        e = runtime_env(runtime, extra_path)
+        e["AHTTP_PORT"] = str(port)
+        e["AHTTP_HOST"] = host
+        if env:
+            e.update(env)
+        log_path = str(tmp_path / ("server-%d.log" % len(started)))
+        logf = open(log_path, "wb")
+        proc = subprocess.Popen(runtime_cmd(runtime, heapsize) + [path] + list(args),
+                                stdout=logf, stderr=subprocess.STDOUT, env=e,
+                                cwd=cwd or os.path.dirname(path))
+        logf.close()
+        app = AppProcess(proc, host, port, log_path)
+        started.append(app)
+        wait_port(host, port, proc, timeout, app.log)
+        return app
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+def raw_request(port, data, timeout=5.0, read_until_close=True, host="127.0.0.1"):
+    """Send raw bytes and return everything the server sends back until it
+    closes the connection (or `timeout` passes with nothing new)."""
+    s = socket.create_connection((host, port), timeout)
+    try:
+        if data:
+            s.sendall(data)
+        chunks = []
+        s.settimeout(timeout)
+        while True:
+            try:
+                b = s.recv(65536)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                break
+            if not b:
+                break
+            chunks.append(b)
+            if not read_until_close:
+                break
+        return b"".join(chunks)
+    finally:
+        s.close()
+
+
+@pytest.fixture(scope="module")
+def start_app_module(tmp_path_factory):
+    """Module-scoped variant of `start_app` (same signature): one server per
+    test module (and per runtime, when the caller's fixture is parametrized),
+    stopped when the module's tests are done."""
+    started = []
+    log_dir = tmp_path_factory.mktemp("server-logs")
+
+    def start(script, runtime, heapsize=None, env=None, args=(), cwd=None,
+              extra_path=(), timeout=20.0):
+        path = script if os.path.isabs(script) else os.path.join(ROOT, script)
+        port = free_port()
+        host = "127.0.0.1"
+        e = runtime_env(runtime, extra_path)
+        e["AHTTP_PORT"] = str(port)
+        e["AHTTP_HOST"] = host
+        if env:
+            e.update(env)
+        log_path = str(log_dir / ("server-%d.log" % len(started)))
+        logf = open(log_path, "wb")
+        proc = subprocess.Popen(runtime_cmd(runtime, heapsize) + [path] + list(args),
+                                stdout=logf, stderr=subprocess.STDOUT, env=e,
+                                cwd=cwd or os.path.dirname(path))
+        logf.close()
+        app = AppProcess(proc, host, port, log_path)
+        app.runtime = runtime
+        started.append(app)
+        wait_port(host, port, proc, timeout, app.log)
+        return app
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+BIG_SIZE = 200 * 1024
+
+
+def big_bytes():
+    """The deterministic content of tests/apps/www/big.bin."""
+    import random
+    return random.Random(1234).randbytes(BIG_SIZE)
+
+
+@pytest.fixture(scope="session")
+def www_big():
+    """Create tests/apps/www/big.bin (200 KB, not committed) and return its
+    content. Written only when missing or different, so parallel workers
+    and repeated runs leave its mtime (and so its ETag) alone."""
+    data = big_bytes()
+    path = os.path.join(TESTS, "apps", "www", "big.bin")
+    try:
+        with open(path, "rb") as f:
+            if f.read() == data:
+                return data
+    except OSError:
+        pass
+    tmp = path + ".%d.tmp" % os.getpid()
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+    return data
