@@ -6,9 +6,75 @@ with `send`/`write`/`end` that do the I/O. No I/O here.
 """
 import json
 
-from ._http import encode_head, cookie_header, encode_chunk, LAST_CHUNK
+from ._http import REASONS, cookie_header, encode_chunk, LAST_CHUNK
 
 SERVER = "ahttp"
+HTML = "text/html; charset=utf-8"
+_JSON = "application/json"
+_OCTET = "application/octet-stream"
+_CLOSE_H = b"Connection: close\r\n"
+_KEEP_H = b"Connection: keep-alive\r\n"
+_PREFIX = {}
+
+
+def head_prefix(status, ctype):
+    """Status line, Server and Content-Type as bytes; cached, since a board
+    answers with a handful of (status, type) pairs."""
+    key = (status, ctype)
+    p = _PREFIX.get(key)
+    if p is None:
+        s = "HTTP/1.1 %d %s\r\nServer: %s\r\n" % (
+            status, REASONS.get(status, "Unknown"), SERVER)
+        if ctype:
+            _check(ctype)
+            s += "Content-Type: " + ctype + "\r\n"
+        p = s.encode()
+        if len(_PREFIX) < 48:
+            _PREFIX[key] = p
+    return p
+
+
+def _check(value):
+    if "\n" in value or "\r" in value:
+        raise ValueError("CR or LF in a response header: " + repr(value))
+
+
+def encode_fields(headers):
+    """(name, value) pairs as header lines; CR/LF refused (injection)."""
+    parts = []
+    for name, value in headers:
+        _check(name)
+        _check(value)
+        parts.append(name)
+        parts.append(": ")
+        parts.append(value)
+        parts.append("\r\n")
+    return "".join(parts).encode()
+
+
+def encode_value(value, request, head_only):
+    """Fast path for a handler returning str, bytes, dict or list: the whole
+    response as bytes, and whether the connection stays open. None for any
+    other value (the general path handles it)."""
+    t = type(value)
+    if t is str:
+        body = value.encode()
+        ct = HTML
+    elif t is bytes:
+        body = value
+        ct = _OCTET
+    elif t is dict or t is list:
+        body = json.dumps(value).encode()
+        ct = _JSON
+    else:
+        return None
+    keep = request.keep_alive()
+    if keep:
+        conn = _KEEP_H if request.version == "1.0" else b""
+    else:
+        conn = _CLOSE_H
+    return b"".join((head_prefix(200, ct), b"Content-Length: %d\r\n" % len(body),
+                     conn, b"\r\n", b"" if head_only else body)), keep
 
 # framing of the body that follows a head
 LENGTH = 0      # Content-Length (or no body at all)
@@ -94,42 +160,42 @@ class BaseResponse:
         """
         status = self.status
         self._rest = None
-        h = [("Server", SERVER)]
         keep = (not self.close) and request is not None and request.keep_alive()
         body = self.body
         if status < 200 or status == 204 or status == 304:
+            parts = [head_prefix(status, None)]
             framing = LENGTH
             body = None
         else:
-            if self.content_type:
-                h.append(("Content-Type", self.content_type))
+            parts = [head_prefix(status, self.content_type)]
             if body is not None:
                 framing = LENGTH
-                h.append(("Content-Length", str(len(body))))
+                parts.append(b"Content-Length: %d\r\n" % len(body))
             elif self.length is not None:
                 framing = LENGTH
-                h.append(("Content-Length", str(self.length)))
+                parts.append(b"Content-Length: %d\r\n" % self.length)
             elif self.chunked and request is not None and request.version == "1.1":
                 framing = CHUNKED
-                h.append(("Transfer-Encoding", "chunked"))
+                parts.append(b"Transfer-Encoding: chunked\r\n")
             else:
                 framing = CLOSE
                 keep = False
         if keep:
             if request.version == "1.0":
-                h.append(("Connection", "keep-alive"))
+                parts.append(_KEEP_H)
         else:
-            h.append(("Connection", "close"))
+            parts.append(_CLOSE_H)
         if self.headers:
-            h.extend(self.headers)
+            parts.append(encode_fields(self.headers))
+        parts.append(b"\r\n")
         self.framing = framing
         self.keep = keep
-        head = encode_head(status, h)
         if body is not None and not head_only:
             if len(body) <= 1024:
-                return head + body
-            self._rest = body
-        return head
+                parts.append(body)
+            else:
+                self._rest = body
+        return b"".join(parts)
 
     def chunk(self, data):
         """Bytes for `data` under this response's framing."""
@@ -157,14 +223,14 @@ def make_response(cls, value):
         else:
             raise ValueError("a returned tuple is (body, status[, headers])")
     if isinstance(value, str):
-        ct = "text/html; charset=utf-8"
+        ct = HTML
     elif isinstance(value, (bytes, bytearray)):
-        ct = "application/octet-stream"
+        ct = _OCTET
     elif value is None:
         ct = None
         value = b""
     else:
-        ct = "application/json"
+        ct = _JSON
     return cls(status, ct, headers=headers, body=value)
 
 

@@ -101,9 +101,9 @@ class Router:
         allowed = None
         table = self.static.get(path)
         if table is not None:
-            h = _pick(table, method)
-            if h is not None:
-                return h, {}
+            h = table.get(method)
+            if h is not None or method == "HEAD" and "GET" in table:
+                return h or table["GET"], {}
             allowed = list(table)
         if self.dynamic:
             segs = path.split("/")

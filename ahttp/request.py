@@ -10,24 +10,22 @@ from ._http import HTTPError, parse_qs, parse_cookies, unquote
 
 
 class Request:
+    # Defaults on the class: an instance only stores what a request sets.
+    params = {}
+    _body = None
+    _cookies = None
+    _args = None
+
     def __init__(self, app, method, target, version, headers, client, reader=None):
         self.app = app
         self.method = method
-        self.version = version[5:]          # "1.1" or "1.0"
+        self.version = "1.1" if version == "HTTP/1.1" else "1.0"
         self.headers = headers
         self.client = client
-        self.params = {}
         self._reader = reader
-        self._body = None
-        self._cookies = None
         self.target = target
         i = target.find("?")
-        if i >= 0:
-            self.query_string = target[i + 1:]
-            path = target[:i]
-        else:
-            self.query_string = ""
-            path = target
+        path = target if i < 0 else target[:i]
         if path[0] != "/":
             path = _origin_path(method, path)
         if "%" in path:
@@ -35,10 +33,29 @@ class Request:
             if "\x00" in path:
                 raise HTTPError(400, "NUL in path")
         self.path = path
-        self.args = parse_qs(self.query_string) if self.query_string else {}
-        cl = headers.get("content-length")
-        self.content_length = int(cl.split(",")[0]) if cl else None
-        self.content_type = headers.get("content-type")
+
+    # Rarely used attributes are computed on first use: most requests on
+    # a board never look at them.
+    @property
+    def query_string(self):
+        i = self.target.find("?")
+        return "" if i < 0 else self.target[i + 1:]
+
+    @property
+    def args(self):
+        if self._args is None:
+            qs = self.query_string
+            self._args = parse_qs(qs) if qs else {}
+        return self._args
+
+    @property
+    def content_length(self):
+        cl = self.headers.get("content-length")
+        return int(cl.split(",")[0]) if cl else None
+
+    @property
+    def content_type(self):
+        return self.headers.get("content-type")
 
     @property
     def cookies(self):
