@@ -10,7 +10,6 @@ from ._http import HTTPError, Limits
 from ._route import Router
 from ._response import make_response, error_body
 from ._compat import print_exception, format_exception
-from . import _static
 
 
 class AppCore:
@@ -78,6 +77,7 @@ class AppCore:
         return handler
 
     def static_plan(self, request, prefix, opts):
+        from . import _static
         directory, index, max_age, gzip = opts
         sub = request.path[len(prefix):] if request.path.startswith(prefix) else ""
         return _static.plan(request, directory, sub, index, max_age, gzip)

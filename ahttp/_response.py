@@ -6,7 +6,7 @@ with `send`/`write`/`end` that do the I/O. No I/O here.
 """
 import json
 
-from ._http import REASONS, cookie_header, encode_chunk, LAST_CHUNK
+from ._http import reason, encode_chunk, LAST_CHUNK
 
 SERVER = "ahttp"
 HTML = "text/html; charset=utf-8"
@@ -24,7 +24,7 @@ def head_prefix(status, ctype):
     p = _PREFIX.get(key)
     if p is None:
         s = "HTTP/1.1 %d %s\r\nServer: %s\r\n" % (
-            status, REASONS.get(status, "Unknown"), SERVER)
+            status, reason(status), SERVER)
         if ctype:
             _check(ctype)
             s += "Content-Type: " + ctype + "\r\n"
@@ -147,6 +147,7 @@ class BaseResponse:
     def set_cookie(self, name, value, **attrs):
         """Add a Set-Cookie header; attrs: max_age, expires, path, domain,
         secure, http_only, same_site."""
+        from ._cookie import cookie_header
         self.headers.append(("Set-Cookie", cookie_header(name, value, **attrs)))
 
     def delete_cookie(self, name, path="/", domain=None):

@@ -3,7 +3,7 @@
 Static paths are looked up in a dict first, whatever the declaration order;
 parameterised patterns are tried in declaration order. No I/O here.
 """
-from ._http import HTTPError
+from ._http import HTTPError, isdigits
 
 _INT = "int"
 _PATH = "path"
@@ -57,8 +57,8 @@ def _match(pattern, segs):
         if not s:
             return None
         if conv == _INT:
-            if not s.isdigit():
-                if not (s[0] == "-" and s[1:].isdigit()):
+            if not isdigits(s):
+                if not (s[0] == "-" and isdigits(s[1:])):
                     return None
             params[name] = int(s)
         else:

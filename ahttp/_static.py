@@ -7,7 +7,8 @@ bytes. Only os.stat here: no socket I/O.
 """
 import os
 
-from ._http import HTTPError, http_date, parse_http_date
+from ._http import HTTPError
+from ._dates import http_date, parse_http_date
 
 MIME = {
     "html": "text/html; charset=utf-8", "htm": "text/html; charset=utf-8",
@@ -189,16 +190,16 @@ def _parse_range(value, size):
         return None
     a, b = spec[:i].strip(), spec[i + 1:].strip()
     if a:
-        if not a.isdigit() or (b and not b.isdigit()):
+        if not a.encode().isdigit() or (b and not b.encode().isdigit()):
             return None
         start = int(a)
+        if start >= size:
+            return -1
         end = int(b) if b else size - 1
         if end < start:
             return None
-        if start >= size:
-            return -1
         return start, min(end, size - 1)
-    if not b.isdigit():
+    if not b.encode().isdigit():
         return None
     n = int(b)
     if n == 0:

@@ -6,7 +6,7 @@ plain calls. No socket I/O here: the body comes through the driver's reader.
 """
 import json
 
-from ._http import HTTPError, parse_qs, parse_cookies, unquote
+from ._http import HTTPError, parse_qs, unquote
 
 
 class Request:
@@ -60,6 +60,7 @@ class Request:
     @property
     def cookies(self):
         if self._cookies is None:
+            from ._cookie import parse_cookies
             self._cookies = parse_cookies(self.headers.get("cookie"))
         return self._cookies
 
@@ -79,7 +80,8 @@ class Request:
     async def read(self):
         """The whole body as bytes (bounded by the server's max_body)."""
         if self._body is None:
-            self._body = await self._reader.read_body()
+            body = self._reader.body if self._reader is not None else None
+            self._body = await body.read_all() if body is not None else b""
         return self._body
 
     async def json(self):

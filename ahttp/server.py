@@ -6,12 +6,10 @@ _app); it reads, writes and waits. asyncio is imported when the server
 starts, not when ahttp is imported. Timeouts cost no task per read: one
 watchdog task cancels connections whose deadline has passed.
 """
-import sys
-
-from ._http import HTTPError, find_head_end, parse_head, body_framing, ChunkedDecoder
+from ._http import HTTPError, find_head_end, parse_head, body_framing
 from ._app import AppCore
 from ._response import CLOSE, encode_value
-from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON
+from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON, peer
 from .request import Request
 from .response import HTTPResponse, sendfile
 
@@ -19,8 +17,6 @@ asyncio = None
 
 _LINGER_MS = const(500)
 _LINGER_BYTES = const(65536)
-_DRAIN_MAX = const(65536)     # unread body bytes we read and drop to keep a connection
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: ahttp\r\n"
          b"Content-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\n"
          b"Connection: close\r\n\r\n503 server is busy\r\n")
@@ -34,36 +30,46 @@ def _import_asyncio():
     return asyncio
 
 
-class Conn:
-    """Per-connection state the watchdog looks at."""
+class Stream:
+    """One client connection: the `reader` and the `writer` a handler gets
+    are this same object (as in MicroPython's asyncio), which keeps a
+    connection to one small object on a board.
 
-    def __init__(self, task):
-        self.task = task
-        self.deadline = None     # ticks_ms after which the task is cancelled
-        self.expired = False
+    Reading serves the bytes already buffered (the head is read in bulk)
+    before the socket. Every drain is bounded by the server's send_timeout;
+    after an HTTPResponse head for a HEAD request, body bytes are dropped.
+    The watchdog cancels `task` (or the task in drain) once `deadline`
+    (ticks_ms) has passed.
+    """
+    # Per-request state lives on the class until a request sets it: an
+    # idle connection stores only what __init__ sets.
+    deadline = None
+    expired = False
+    drainer = None
+    request = None
+    written = 0
+    discard = False
+    status = 0
+    response = None
+    taken = False
+    closed = False
+    eof = False
+    idle = True          # waiting for a request (stop() may close it)
+    body = None          # _body.Body while a request body is unread
 
-
-class Reader:
-    """The stream a handler reads from: serves the bytes the server already
-    buffered (the head was read in bulk) before reading the socket."""
-
-    def __init__(self, stream, conn, app):
-        self._s = stream
-        self.conn = conn
+    def __init__(self, r, s, app, task):
+        self._r = r          # asyncio reader (the same object as _s on MicroPython)
+        self._s = s
         self.app = app
+        self.task = task
         self._buf = b""
         self._pos = 0
-        self.request = None
-        self.eof = False
-        # body state of the current request
-        self._left = 0           # Content-Length bytes not yet consumed
-        self._chunked = None     # ChunkedDecoder
-        self._continue = None    # writer to send 100 Continue through
-        self.clean = True        # False when the body framing is unknown
 
-    async def _fill(self, n=None):
+    # -- reading ----------------------------------------------------------
+
+    async def _fill(self, n=0):
         """Read more from the socket into the buffer; False at EOF."""
-        data = await self._s.read(n or self.app.limits.read_size)
+        data = await self._r.read(n or self.app.limits.read_size)
         if not data:
             self.eof = True
             return False
@@ -88,147 +94,55 @@ class Reader:
         """The next request head as (method, target, version, headers), or
         None when the client closed the connection between requests."""
         limits = self.app.limits
-        conn = self.conn
         buf = self._buf
         if self._pos:
             buf = self._buf = buf[self._pos:]
             self._pos = 0
-        idle = True
-        conn.deadline = ticks_add(ticks_ms(), int(limits.idle_timeout * 1000))
+        idle = self.idle = True
+        self.deadline = ticks_add(ticks_ms(), int(limits.idle_timeout * 1000))
         while True:
             if buf:
                 if idle:
-                    idle = False
-                    conn.deadline = ticks_add(ticks_ms(), int(limits.head_timeout * 1000))
+                    idle = self.idle = False
+                    self.deadline = ticks_add(ticks_ms(), int(limits.head_timeout * 1000))
                 while buf[:2] == b"\r\n":     # RFC 9112 2.2: ignore leading CRLFs
                     buf = self._buf = buf[2:]
                 end = buf.find(b"\r\n\r\n") + 4
                 if end == 3 or end > limits.max_head:
                     end = find_head_end(buf, limits)
                 if end >= 0:
-                    conn.deadline = None
+                    self.deadline = None
                     if end == len(buf):
                         self._buf = b""
                         return parse_head(buf, limits)
                     self._pos = end
                     return parse_head(buf[:end], limits)
-            # inline _fill: one coroutine layer less per request
-            data = await self._s.read(limits.read_size)
+            data = await self._r.read(limits.read_size)
             if not data:
                 self.eof = True
-                conn.deadline = None
+                self.deadline = None
                 if buf:
                     raise HTTPError(400, "incomplete request head")
                 return None
             buf = self._buf = buf + data if buf else data
 
-    def pending(self):
-        """Whether anything of the current request body is left unread."""
-        return self._left or self._chunked is not None or not self.clean \
-            or self._continue is not None
-
-    def begin_body(self, request, framing, writer):
-        if framing == 0:
-            self._left = 0
-            self._chunked = self._continue = None
-            self.clean = True
-            return
-        self._left = framing if framing > 0 else 0
-        self._chunked = ChunkedDecoder(self.app.limits.max_body) if framing < 0 else None
-        exp = request.headers.get("expect")
-        if exp is not None and exp.lower() == "100-continue" and framing != 0 \
-                and request.version == "1.1":
-            self._continue = writer
-        else:
-            self._continue = None
-        self.clean = True
-
-    async def _send_continue(self):
-        w = self._continue
-        if w is not None:
-            self._continue = None
-            if w.written == 0:
-                w._s.write(_CONTINUE)
-                await w.drain()
-
-    async def read_body(self, limit=None):
-        """The rest of the request body (bounded by max_body)."""
-        await self._send_continue()
-        parts = []
-        while True:
-            piece = await self.read_body_chunk()
-            if not piece:
-                break
-            parts.append(piece)
-        return b"".join(parts)
-
-    async def read_body_chunk(self):
-        """The next piece of the request body, b"" at its end."""
-        if self._chunked is not None:
-            dec = self._chunked
-            while not dec.done:
-                if self._pos >= len(self._buf):
-                    await self._send_continue()
-                    if not await self._fill():
-                        raise HTTPError(400, "incomplete chunked body")
-                data = self._take(len(self._buf) - self._pos)
-                pieces = dec.feed(data)
-                if dec.done:
-                    self._buf = dec.rest
-                    self._pos = 0
-                if pieces:
-                    return b"".join(pieces) if len(pieces) > 1 else pieces[0]
-            return b""
-        if self._left <= 0:
-            return b""
-        if self._pos >= len(self._buf):
-            await self._send_continue()
-            if not await self._fill(min(self._left, 4096)):
-                raise HTTPError(400, "incomplete request body")
-        out = self._take(self._left)
-        self._left -= len(out)
-        return out
-
-    async def finish_body(self):
-        """Consume what the handler left of the body so the next request
-        starts at the right byte; False when the connection must close."""
-        if not self.clean:
-            return False
-        if self._continue is not None:
-            # 100 Continue never sent: the client may or may not send the
-            # body, so this connection cannot be reused safely.
-            return False
-        total = 0
-        while True:
-            try:
-                piece = await self.read_body_chunk()
-            except HTTPError:
-                return False
-            if not piece:
-                self._left = 0
-                self._chunked = None
-                return True
-            total += len(piece)
-            if total > _DRAIN_MAX:
-                return False
-
-    # -- stream API for handlers (raw bytes after the head) -------------
-
     def _raw(self, n):
-        if self._chunked is not None:
-            self.clean = False
-        elif self._left:
-            self._left = self._left - n if self._left > n else 0
+        # A handler read raw bytes: account for them against the body.
+        if self.body is not None:
+            self.body.raw(n)
 
     async def read(self, n=-1):
+        """Up to n bytes (n < 0: what is buffered or the next read); b"" at
+        EOF."""
         if self._pos >= len(self._buf):
-            if n == 0 or not await self._fill(n if n > 0 else None):
+            if n == 0 or not await self._fill(n if n > 0 else 0):
                 return b""
         out = self._take(len(self._buf) if n < 0 else n)
         self._raw(len(out))
         return out
 
     async def readexactly(self, n):
+        """Exactly n bytes; EOFError if the connection ends first."""
         parts = []
         left = n
         while left > 0:
@@ -238,62 +152,29 @@ class Reader:
             parts.append(b)
             left -= len(b)
         self._raw(n)
-        out = parts[0] if len(parts) == 1 else b"".join(parts)
-        return out
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     async def readline(self):
+        """One line including its b"\\n" (bounded by max_header_line)."""
         maxlen = self.app.limits.max_header_line
         while True:
             i = self._buf.find(b"\n", self._pos)
-            if i >= 0:
-                out = self._take(i + 1 - self._pos)
+            if i >= 0 or not await self._fill():
+                out = self._take(i + 1 - self._pos if i >= 0 else len(self._buf))
                 self._raw(len(out))
                 return out
             if len(self._buf) - self._pos > maxlen:
                 raise ValueError("line longer than %d bytes" % maxlen)
-            if not await self._fill():
-                out = self._take(len(self._buf))
-                self._raw(len(out))
-                return out
 
-    async def readinto(self, buf):
-        data = await self.read(len(buf))
-        buf[:len(data)] = data
-        return len(data)
-
-
-class Writer:
-    """The stream a handler writes to. Every drain is bounded by the
-    server's send_timeout; HEAD requests drop body bytes."""
-
-    def __init__(self, stream, conn, app):
-        self._s = stream
-        self.conn = conn
-        self.app = app
-        self.request = None
-        self.written = 0
-        self.discard = False
-        self.status = 0
-        self.response = None
-        self.taken = False
-        self.closed = False
-
-    def reset(self, request):
-        self.request = request
-        self.written = 0
-        self.discard = False
-        self.status = 0
-        self.response = None
+    # -- writing ----------------------------------------------------------
 
     def started(self, response):
         self.response = response
         self.status = response.status
 
-    def finished(self, response):
-        pass
-
     def take_over(self):
-        """The handler owns the connection from now on (SSE, WebSocket)."""
+        """The handler owns the connection from now on (SSE, WebSocket):
+        no keep-alive, nothing appended, closed when the handler returns."""
         self.taken = True
 
     def write(self, data):
@@ -303,18 +184,21 @@ class Writer:
         self._s.write(data)
 
     async def drain(self):
-        conn = self.conn
-        conn.deadline = ticks_add(ticks_ms(), int(self.app.limits.send_timeout * 1000))
+        t = asyncio.current_task()
+        self.drainer = t if t is not self.task else None
+        self.deadline = ticks_add(ticks_ms(), int(self.app.limits.send_timeout * 1000))
         try:
             await self._s.drain()
         except asyncio.CancelledError:
-            if conn.expired:
-                conn.expired = False
-                _uncancel()
+            if self.expired:
+                self.expired = False
+                if hasattr(t, "uncancel"):
+                    t.uncancel()
                 raise OSError(110, "send timed out: client is not reading")
             raise
         finally:
-            conn.deadline = None
+            self.deadline = None
+            self.drainer = None
 
     async def awrite(self, data):
         self.write(data)
@@ -331,13 +215,10 @@ class Writer:
             pass
 
     def get_extra_info(self, name, default=None):
-        return self._s.get_extra_info(name) if hasattr(self._s, "get_extra_info") else default
-
-
-def _uncancel():
-    t = asyncio.current_task()
-    if hasattr(t, "uncancel"):
-        t.uncancel()
+        try:
+            return self._s.get_extra_info(name)
+        except Exception:
+            return default
 
 
 class HTTPServer(AppCore):
@@ -354,6 +235,7 @@ class HTTPServer(AppCore):
         self._conns = {}
         self._watchdog = None
         self._stopped = None
+        self._stopping = False
 
     def _static_handler(self, prefix, opts):
         async def static(reader, writer, request):
@@ -372,10 +254,45 @@ class HTTPServer(AppCore):
         """Start listening and return; the server runs in background tasks."""
         a = _import_asyncio()
         self._stopped = a.Event()
-        self._server = await a.start_server(self._serve, host, port,
-                                            backlog=self.backlog, ssl=ssl)
+        srv = None
+        if MICROPYTHON:
+            try:
+                from asyncio.stream import Server as srv
+            except ImportError:
+                pass
+        if srv is not None and hasattr(srv, "_serve"):
+            self._server = await self._mp_listen(a, srv(), host, port, ssl)
+        else:
+            self._server = await a.start_server(self._serve, host, port,
+                                                backlog=self.backlog, ssl=ssl)
         self._watchdog = a.create_task(self._watch())
         return self._server
+
+    async def _mp_listen(self, a, srv, host, port, ssl):
+        # MicroPython's start_server ends its accept task for good when an
+        # allocation fails in it, leaving a bound port that never accepts
+        # again. Same socket setup, but the accept loop is re-entered after
+        # a MemoryError.
+        import socket
+        ai = socket.getaddrinfo(host, port)[0]
+        s = socket.socket()
+        s.setblocking(False)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(ai[-1])
+        s.listen(self.backlog)
+
+        async def accept():
+            while True:
+                try:
+                    await srv._serve(s, self._serve, ssl)
+                    return
+                except MemoryError:
+                    import gc
+                    gc.collect()
+                    await a.sleep_ms(20)
+        srv.task = a.create_task(accept())
+        await a.sleep_ms(0)
+        return srv
 
     def run(self, host="0.0.0.0", port=80, ssl=None):
         """Serve until stopped (blocks)."""
@@ -396,8 +313,11 @@ class HTTPServer(AppCore):
             _thread.stack_size(stack_size)
         _thread.start_new_thread(self.run, (host, port, ssl))
 
-    async def stop(self):
-        """Stop accepting, close open connections, end run()."""
+    async def stop(self, grace=5.0):
+        """Stop accepting and end run(). Requests in progress may finish
+        (for up to `grace` seconds); idle keep-alive connections and
+        taken-over streams (SSE, WebSocket) are closed at once."""
+        self._stopping = True
         if self._server is not None:
             self._server.close()
             try:
@@ -405,15 +325,22 @@ class HTTPServer(AppCore):
             except Exception:
                 pass
             self._server = None
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
-        for conn in list(self._conns):
-            conn.task.cancel()
+        t0 = ticks_ms()
+        while self._conns and ticks_diff(ticks_ms(), t0) < grace * 1000:
+            for st in list(self._conns):
+                if st.idle or st.taken:
+                    st.idle = st.taken = False
+                    st.task.cancel()
+            await asyncio.sleep(0.02)
+        for st in list(self._conns):
+            st.task.cancel()
         for _ in range(50):
             if not self._conns:
                 break
             await asyncio.sleep(0.02)
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self._stopped is not None:
             self._stopped.set()
 
@@ -423,37 +350,38 @@ class HTTPServer(AppCore):
             await asyncio.sleep(0.25)
             if not conns:
                 continue
-            now = ticks_ms()
-            for conn in list(conns):
-                d = conn.deadline
-                if d is not None and ticks_diff(now, d) >= 0:
-                    conn.deadline = None
-                    conn.expired = True
-                    conn.task.cancel()
+            try:
+                now = ticks_ms()
+                for st in list(conns):
+                    d = st.deadline
+                    if d is not None and ticks_diff(now, d) >= 0:
+                        st.deadline = None
+                        st.expired = True
+                        (st.drainer or st.task).cancel()
+            except MemoryError:
+                pass   # next round; the watchdog must outlive a full heap
 
     # -- one connection ---------------------------------------------------
 
     async def _serve(self, rstream, wstream):
-        conn = Conn(asyncio.current_task())
+        st = Stream(rstream, wstream, self, asyncio.current_task())
         if len(self._conns) >= self.limits.max_connections:
-            await self._busy(rstream, wstream, conn)
+            await self._busy(st)
             return
-        self._conns[conn] = True
-        reader = Reader(rstream, conn, self)
-        writer = Writer(wstream, conn, self)
+        self._conns[st] = True
         linger = False
         try:
-            linger = await self._loop(reader, writer)
+            linger = await self._loop(st)
         except asyncio.CancelledError:
             pass   # timed out by the watchdog, or the server is stopping
         except Exception as e:   # client gone (OSError) or a bug: keep serving
             if not isinstance(e, OSError):
                 self.log_exception(e)
         finally:
-            conn.deadline = None
+            st.deadline = None
             try:
                 if linger:
-                    await self._linger(reader, conn)
+                    await self._linger(st)
             except BaseException:
                 pass
             try:
@@ -461,34 +389,35 @@ class HTTPServer(AppCore):
                 await wstream.wait_closed()
             except BaseException:
                 pass
-            self._conns.pop(conn, None)
+            self._conns.pop(st, None)
 
-    async def _busy(self, rstream, wstream, conn):
+    async def _busy(self, st):
+        self._conns[st] = True   # so the watchdog bounds the write
+        st.deadline = ticks_add(ticks_ms(), _LINGER_MS)
         try:
-            conn.deadline = ticks_add(ticks_ms(), _LINGER_MS)
-            wstream.write(_BUSY)
-            await wstream.drain()
+            st._s.write(_BUSY)
+            await st._s.drain()
         except BaseException:
             pass
+        self._conns.pop(st, None)
         try:
-            wstream.close()
-            await wstream.wait_closed()
+            st._s.close()
+            await st._s.wait_closed()
         except BaseException:
             pass
 
-    async def _linger(self, reader, conn):
+    async def _linger(self, st):
         # Read and drop what the client is still sending, briefly, so the
         # kernel does not answer it with an RST that destroys our response.
-        self._conns[conn] = True
-        conn.deadline = ticks_add(ticks_ms(), _LINGER_MS)
+        st.deadline = ticks_add(ticks_ms(), _LINGER_MS)
         total = 0
         while total < _LINGER_BYTES:
-            data = await reader._s.read(1024)
+            data = await st._r.read(1024)
             if not data:
                 break
             total += len(data)
 
-    async def _loop(self, reader, writer):
+    async def _loop(self, st):
         """Serve requests on one connection; returns True when the caller
         should close with a lingering read (unread input may remain).
 
@@ -496,96 +425,96 @@ class HTTPServer(AppCore):
         inline here: every extra coroutine layer costs a few microseconds
         per request on a board.
         """
-        client = writer.get_extra_info("peername")
+        client = peer(st.get_extra_info("peername"))
         limits = self.limits
         match = self.match
-        conn = writer.conn
-        wstream = writer._s
+        wstream = st._s
         send_ms = int(limits.send_timeout * 1000)
-        while True:
+        while not self._stopping:
             try:
-                head = await reader.read_head()
+                head = await st.read_head()
             except HTTPError as e:
-                await self._send_error(writer, None, e.status, e.message, e.headers)
+                await self._send_error(st, None, e.status, e.message, e.headers)
                 return True
             if head is None:
                 return False
             method, target, version, headers = head
             request = None
             try:
-                request = Request(self, method, target, version, headers, client, reader)
+                request = Request(self, method, target, version, headers, client, st)
                 if "content-length" in headers or "transfer-encoding" in headers:
                     framing = body_framing(headers, limits.max_body)
                 else:
                     framing = 0
             except HTTPError as e:
-                await self._send_error(writer, request, e.status, e.message, e.headers)
+                await self._send_error(st, request, e.status, e.message, e.headers)
                 return True
-            reader.request = request
+            st.request = request
             if framing:
-                reader.begin_body(request, framing, writer)
-            if writer.written:
-                writer.reset(request)
-            else:
-                writer.request = request
+                from ._body import Body
+                st.body = Body(st, request, framing)
+            if st.written:
+                st.written = st.status = 0
+                st.discard = False
+                st.response = None
             handler = result = exc = params = None
             try:
                 handler, params = match(request)
                 if handler is not None:
                     request.params = params
-                    result = await handler(reader, writer, request)
+                    result = await handler(st, st, request)
             except Exception as e:
                 exc = e
-            if exc is None and result is not None and not writer.written:
+            if exc is None and result is not None and not st.written:
                 enc = encode_value(result, request, method == "HEAD")
                 if enc is not None:
-                    writer.write(enc[0])
-                    writer.status = 200
-                    conn.deadline = ticks_add(ticks_ms(), send_ms)
+                    st.write(enc[0])
+                    st.status = 200
+                    st.deadline = ticks_add(ticks_ms(), send_ms)
                     await wstream.drain()
-                    conn.deadline = None
+                    st.deadline = None
                     if self.access_log is not None:
-                        self._access(request, writer)
+                        self._access(request, st)
                     if not enc[1]:
                         return False
-                    if reader.pending() and not await reader.finish_body():
+                    if st.body is not None and not await st.body.finish():
                         return True
                     continue
-            keep = await self._complete(reader, writer, request, handler, params,
-                                        result, exc)
-            if not keep or writer.taken or writer.closed:
-                return not writer.taken and not writer.closed
-            if reader.pending() and not await reader.finish_body():
+            keep = await self._complete(st, request, handler, params, result, exc)
+            if not keep or st.taken or st.closed:
+                return not st.taken and not st.closed
+            if st.body is not None and not await st.body.finish():
                 return True
+        return False
 
-    async def _complete(self, reader, writer, request, handler, params, result, exc):
+    async def _complete(self, st, request, handler, params, result, exc):
         """Answer for a request whose handler raised, wrote its own
         response, returned an HTTPResponse, or was an automatic OPTIONS.
         Returns whether the connection can serve another request."""
         if exc is not None:
             if isinstance(exc, HTTPError):
-                if writer.written:
+                if st.written:
                     return False
                 resp = self.error_response(exc.status, exc.message, exc.headers,
                                            exc, request)
-                return await self._respond(writer, request, resp)
+                return await self._respond(st, request, resp)
             self.log_exception(exc)
-            if writer.written or writer.taken:
+            if st.written or st.taken:
                 return False
             resp = self.error_response(500, "Internal Server Error", None, exc, request)
             resp.close = True
-            return await self._respond(writer, request, resp)
+            return await self._respond(st, request, resp)
         if handler is None:
             result = HTTPResponse(204, None, headers=[("Allow", params)])
-        if writer.taken:
+        if st.taken:
             return False
         if result is None:
-            if writer.written:
-                r = writer.response
-                self._access(request, writer)
+            if st.written:
+                r = st.response
+                self._access(request, st)
                 return r is not None and r.keep and r.framing != CLOSE
             result = HTTPResponse(204, None)
-        elif writer.written:
+        elif st.written:
             self.log("handler both wrote a response and returned a value: "
                      + request.target)
             return False
@@ -595,7 +524,7 @@ class HTTPServer(AppCore):
             except Exception as e:
                 self.log_exception(e)
                 result = self.error_response(500, "Internal Server Error", None, e, request)
-        return await self._respond(writer, request, result)
+        return await self._respond(st, request, result)
 
     async def _respond(self, writer, request, resp):
         await resp.send(writer)

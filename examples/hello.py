@@ -5,10 +5,11 @@
 import os
 import sys
 
-# Run from a checkout without installing: the package is one level up.
-sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/..")
-
-from ahttp import HTTPServer
+try:
+    from ahttp import HTTPServer
+except ImportError:   # run from a checkout: the package is one level up
+    sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/..")
+    from ahttp import HTTPServer
 
 app = HTTPServer()
 
