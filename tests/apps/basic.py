@@ -1,0 +1,351 @@
+"""The integration-test app: one route per feature of the HTTP core.
+
+Runs unchanged on CPython and MicroPython. Options come from the
+environment so one script serves every test module:
+  AHTTP_HOST / AHTTP_PORT   where to listen
+  AHTTP_OPTIONS             JSON object of HTTPServer keyword arguments
+  AHTTP_STATIC_OPTIONS      JSON object of app.static() keyword arguments
+Every route answers something a test can check byte for byte.
+"""
+import asyncio
+import json
+import os
+
+from ahttp import HTTPServer, HTTPResponse, HTTPError, sendfile
+from ahttp.response import redirect
+
+HERE = os.getenv("AHTTP_APP_DIR") or "."
+WWW = HERE + "/www"
+
+options = json.loads(os.getenv("AHTTP_OPTIONS") or "{}")
+static_options = json.loads(os.getenv("AHTTP_STATIC_OPTIONS") or "{}")
+
+app = HTTPServer(**options)
+
+
+# -- return values -----------------------------------------------------------
+
+@app.route("GET", "/")
+async def index(reader, writer, request):
+    return "hello"
+
+
+@app.route("GET", "/n/<int:n>")
+async def number(reader, writer, request):
+    return str(request.params["n"])
+
+
+@app.route("GET", "/bytes")
+async def raw_bytes(reader, writer, request):
+    return b"\x00\x01\x02\xffbinary"
+
+
+@app.route("GET", "/unicode")
+async def unicode_text(reader, writer, request):
+    return "gr\u00fc\u00df dich \u2603"
+
+
+@app.route("GET", "/dict")
+async def a_dict(reader, writer, request):
+    return {"a": 1, "b": [1, 2], "s": "\u00e9", "t": True, "n": None}
+
+
+@app.route("GET", "/list")
+async def a_list(reader, writer, request):
+    return [1, "two", None, {"k": "v"}]
+
+
+@app.route("GET", "/empty-str")
+async def empty_str(reader, writer, request):
+    return ""
+
+
+@app.route("GET", "/tuple2")
+async def tuple2(reader, writer, request):
+    return "made", 201
+
+
+@app.route("GET", "/tuple3")
+async def tuple3(reader, writer, request):
+    return "teapot", 418, {"X-Custom": "yes", "Content-Type": "text/plain"}
+
+
+@app.route("GET", "/tuple-dict")
+async def tuple_dict(reader, writer, request):
+    return {"ok": True}, 202
+
+
+@app.route("GET", "/response")
+async def response_obj(reader, writer, request):
+    return HTTPResponse(203, "text/plain", headers={"X-From": "response"},
+                        body="from response")
+
+
+@app.route("GET", "/response-bytes")
+async def response_bytes(reader, writer, request):
+    return HTTPResponse(200, "application/octet-stream", body=b"\xff\x00\xfe")
+
+
+@app.route("GET", "/response-big")
+async def response_big(reader, writer, request):
+    # larger than one write: the body goes out after the head
+    return HTTPResponse(200, "text/plain", body=b"0123456789" * 5000)
+
+
+@app.route("GET", "/response-sent")
+async def response_sent(reader, writer, request):
+    # a response with a body, sent by the handler itself
+    r = HTTPResponse(200, "text/plain", body="sent by handler")
+    await r.send(writer)
+
+
+@app.route("GET", "/no-content")
+async def no_content(reader, writer, request):
+    return HTTPResponse(204, None)
+
+
+@app.route("GET", "/http-error")
+async def http_error(reader, writer, request):
+    raise HTTPError(403, "no entry here")
+
+
+# -- close-delimited and chunked streaming -------------------------------
+
+@app.route("GET", "/seed")
+async def seed(reader, writer, request):
+    response = HTTPResponse(200, "text/html", close=True)
+    await response.send(writer)
+    await sendfile(writer, WWW + "/index.html")
+
+
+@app.route("GET", "/seed-big")
+async def seed_big(reader, writer, request):
+    response = HTTPResponse(200, "application/octet-stream", close=True)
+    await response.send(writer)
+    await sendfile(writer, WWW + "/big.bin")
+
+
+@app.route("GET", "/raw-close")
+async def raw_close(reader, writer, request):
+    response = HTTPResponse(200, "text/plain")
+    await response.send(writer)
+    writer.write(b"part1-")
+    await writer.drain()
+    await writer.awrite(b"part2")
+
+
+@app.route("GET", "/chunked")
+async def chunked(reader, writer, request):
+    response = HTTPResponse(200, "text/plain", chunked=True)
+    await response.send(writer)
+    await response.write("alpha-")
+    await response.write(b"")          # must not end the body
+    await response.write(b"beta-")
+    await response.write("gamma")
+    await response.end()
+
+
+@app.route("GET", "/stream/<int:count>")
+async def stream(reader, writer, request):
+    # `count` chunks of 1 KB, yielding between them: long enough for a
+    # client to go away in the middle.
+    response = HTTPResponse(200, "application/octet-stream", chunked=True)
+    await response.send(writer)
+    block = b"s" * 1023 + b"\n"
+    for i in range(request.params["count"]):
+        await response.write(block)
+        await asyncio.sleep(0)
+    await response.end()
+
+
+@app.route("GET", "/raise")
+async def boom(reader, writer, request):
+    raise ValueError("boom-marker-%d" % 42)
+
+
+@app.route("GET", "/raise-after-head")
+async def boom_late(reader, writer, request):
+    response = HTTPResponse(200, "text/plain", close=True)
+    await response.send(writer)
+    await writer.awrite(b"partial")
+    raise RuntimeError("late-boom-marker")
+
+
+@app.route("GET", "/raise-in-chunked")
+async def boom_chunked(reader, writer, request):
+    response = HTTPResponse(200, "text/plain", chunked=True)
+    await response.send(writer)
+    await response.write(b"first")
+    raise RuntimeError("chunked-boom-marker")
+
+
+# -- redirects and cookies -------------------------------------------------
+
+@app.route("GET", "/redirect/<int:code>")
+async def redirect_route(reader, writer, request):
+    return redirect("/target?from=%d" % request.params["code"],
+                    request.params["code"])
+
+
+@app.route("GET", "/target")
+async def target(reader, writer, request):
+    return "target " + request.args.get("from", "")
+
+
+@app.route("GET", "/set-cookie")
+async def set_cookie(reader, writer, request):
+    r = HTTPResponse(200, "text/plain", body="cookies set")
+    r.set_cookie("sid", "abc123", http_only=True, max_age=3600)
+    r.set_cookie("theme", "dark", path="/app", same_site="Lax", secure=True)
+    return r
+
+
+@app.route("GET", "/delete-cookie")
+async def delete_cookie(reader, writer, request):
+    r = HTTPResponse(200, "text/plain", body="cookie deleted")
+    r.delete_cookie("sid")
+    return r
+
+
+@app.route("GET", "/cookies")
+async def cookies(reader, writer, request):
+    return request.cookies
+
+
+# -- request -----------------------------------------------------------------
+
+def describe(request):
+    return {
+        "method": request.method,
+        "path": request.path,
+        "query_string": request.query_string,
+        "args": request.args,
+        "params": request.params,
+        "headers": request.headers,
+        "version": request.version,
+        "client": list(request.client),
+        "cookies": request.cookies,
+        "content_length": request.content_length,
+        "content_type": request.content_type,
+    }
+
+
+@app.route(["GET", "POST"], "/request")
+async def request_info(reader, writer, request):
+    return describe(request)
+
+
+@app.route("GET", "/request/<path:rest>")
+async def request_info_rest(reader, writer, request):
+    return describe(request)
+
+
+@app.route(["POST", "PUT", "PATCH"], "/echo")
+async def echo(reader, writer, request):
+    body = await request.read()
+    return HTTPResponse(200, "application/octet-stream", body=body)
+
+
+@app.route("POST", "/echo-info")
+async def echo_info(reader, writer, request):
+    body = await request.read()
+    return {"len": len(body), "content_length": request.content_length,
+            "content_type": request.content_type}
+
+
+@app.route("POST", "/json")
+async def post_json(reader, writer, request):
+    data = await request.json()
+    return {"got": data}
+
+
+@app.route("POST", "/form")
+async def post_form(reader, writer, request):
+    return await request.form()
+
+
+@app.route("POST", "/noread")
+async def noread(reader, writer, request):
+    return "ignored"
+
+
+# -- routing ---------------------------------------------------------------
+
+@app.route("GET", "/users/<name>")
+async def user(reader, writer, request):
+    return {"user": request.params["name"]}
+
+
+@app.route("GET", "/users/me")       # declared after the parameter route
+async def user_me(reader, writer, request):
+    return "me (static route)"
+
+
+@app.route("GET", "/items/<int:id>")
+async def item(reader, writer, request):
+    i = request.params["id"]
+    return {"id": i, "is_int": isinstance(i, int)}
+
+
+@app.route("GET", "/files/<path:rest>")
+async def files(reader, writer, request):
+    return {"rest": request.params["rest"]}
+
+
+@app.route("GET", "/pair/<a>/<int:b>")
+async def pair(reader, writer, request):
+    return {"a": request.params["a"], "b": request.params["b"]}
+
+
+@app.route("GET", "/stack1")
+@app.route("GET", "/stack2")
+@app.route("POST", "/stack2")
+async def stacked(reader, writer, request):
+    return request.method + " " + request.path
+
+
+@app.route(["GET", "POST", "DELETE"], "/methods")
+async def methods(reader, writer, request):
+    return request.method
+
+
+@app.route("GET", "/things")
+async def things_list(reader, writer, request):
+    return "list of things"
+
+
+@app.route("POST", "/things")
+async def things_create(reader, writer, request):
+    return "created a thing", 201
+
+
+async def added_one(reader, writer, request):
+    return "added one"
+
+
+async def added_two(reader, writer, request):
+    return "added two " + request.method
+
+
+async def added_three(reader, writer, request):
+    return {"added": request.params["x"]}
+
+
+app.add_route("GET", "/added/one", added_one)
+app.add_routes([
+    (["GET", "PUT"], "/added/two", added_two),
+    ("GET", "/added/three/<int:x>", added_three),
+])
+
+
+# -- static files ------------------------------------------------------------
+
+app.static("/static", WWW, **static_options)
+if os.getenv("AHTTP_ROOT_STATIC"):
+    # a second mount at the root, after every route
+    app.static("/", WWW)
+
+
+host = os.getenv("AHTTP_HOST") or "127.0.0.1"
+port = int(os.getenv("AHTTP_PORT") or "8080")
+app.run(host, port)

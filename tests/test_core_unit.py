@@ -1,0 +1,521 @@
+"""Unit tests of the sans-IO core: head parser, body framing, chunked
+decoder, encoders, percent/query/cookie decoding, dates, router, static
+path resolution.
+
+The same file runs under CPython (pytest collects the test_* functions) and
+under MicroPython (tests/mp_unit.py imports it and calls them), so it keeps
+to the MicroPython subset: no pytest in the tests themselves, no f-strings,
+no reliance on dict order. Parsers are fed whole, one byte at a time, and
+followed by garbage (h11's habit).
+"""
+try:
+    import ahttp  # noqa: F401  (MicroPython: mp_unit.py set the path)
+except ImportError:
+    import os
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from ahttp._http import (HTTPError, Limits, find_head_end, parse_head, body_framing,
+                         encode_head, encode_chunk, unquote, parse_qs, parse_qsl, reason)
+from ahttp._chunked import ChunkedDecoder
+from ahttp._cookie import parse_cookies, cookie_header
+from ahttp._dates import http_date, parse_http_date
+from ahttp._route import Router
+from ahttp import _static
+
+
+def raises(status, fn, *args):
+    """Call fn(*args) and check it raises HTTPError with `status`."""
+    try:
+        fn(*args)
+    except HTTPError as e:
+        assert e.status == status, "expected %d, got %d (%s) for %r" % (
+            status, e.status, e.message, args)
+        return e
+    raise AssertionError("expected HTTPError %d for %r" % (status, args))
+
+
+def raises_value_error(fn, *args):
+    try:
+        fn(*args)
+    except ValueError:
+        return
+    raise AssertionError("expected ValueError for %r" % (args,))
+
+
+def small_limits():
+    return Limits(max_request_line=64, max_header_line=64, max_headers=4,
+                  max_head=256, max_body=100)
+
+
+REQ = b"GET /a?b=c HTTP/1.1\r\nHost: example\r\nX-Two: 2\r\n\r\n"
+
+
+# -- find_head_end -------------------------------------------------------------
+
+def test_find_head_end_whole():
+    assert find_head_end(REQ, Limits()) == len(REQ)
+
+
+def test_find_head_end_byte_at_a_time():
+    lim = Limits()
+    for i in range(len(REQ)):
+        assert find_head_end(REQ[:i], lim) == -1, i
+    assert find_head_end(REQ, lim) == len(REQ)
+
+
+def test_find_head_end_followed_by_garbage():
+    assert find_head_end(REQ + b"\x00garbage\r\n\r\nmore", Limits()) == len(REQ)
+
+
+def test_find_head_end_pipelined():
+    assert find_head_end(REQ + REQ, Limits()) == len(REQ)
+
+
+def test_find_head_end_long_request_line_without_newline_is_414():
+    raises(414, find_head_end, b"GET /" + b"a" * 100, small_limits())
+
+
+def test_find_head_end_head_too_large_is_431():
+    lim = small_limits()
+    head = b"GET / HTTP/1.1\r\n" + b"X-A: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n" * 6
+    raises(431, find_head_end, head, lim)
+    raises(431, find_head_end, head + b"\r\n", lim)
+
+
+def test_find_head_end_bare_lf_is_400():
+    raises(400, find_head_end, b"GET / HTTP/1.1\nHost: x\n\n", Limits())
+
+
+# -- parse_head --------------------------------------------------------------------
+
+def test_parse_head_basic():
+    method, target, version, headers = parse_head(REQ, Limits())
+    assert method == "GET"
+    assert target == "/a?b=c"
+    assert version == "HTTP/1.1"
+    assert headers == {"host": "example", "x-two": "2"}
+
+
+def test_parse_head_lowercases_names_and_trims_values():
+    h = parse_head(b"GET / HTTP/1.1\r\nHoSt:   x \t\r\nCONTENT-type:\ttext/plain\r\n\r\n",
+                   Limits())[3]
+    assert h == {"host": "x", "content-type": "text/plain"}
+
+
+def test_parse_head_combines_repeated_fields():
+    h = parse_head(b"GET / HTTP/1.1\r\nHost: x\r\nAccept: a\r\naccept: b\r\n"
+                   b"Cookie: a=1\r\nCookie: b=2\r\n\r\n", Limits())[3]
+    assert h["accept"] == "a, b"
+    assert h["cookie"] == "a=1; b=2"
+
+
+def test_parse_head_http10():
+    assert parse_head(b"GET / HTTP/1.0\r\n\r\n", Limits())[2] == "HTTP/1.0"
+
+
+def test_parse_head_utf8_value():
+    h = parse_head("GET / HTTP/1.1\r\nHost: x\r\nX-Name: J\u00fcrgen\r\n\r\n".encode(), Limits())[3]
+    assert h["x-name"] == "J\u00fcrgen"
+
+
+BAD_REQUEST_LINES = [
+    b"GET /",
+    b"GET  / HTTP/1.1",
+    b"GET / HTTP/1.1 x",
+    b"G(T / HTTP/1.1",
+    b"G\xc3\xa9T / HTTP/1.1",
+    b"GET / HTTX/1.1",
+    b"GET / http/1.1",
+    b"GET /a\x01b HTTP/1.1",
+]
+
+BAD_FIELD_LINES = [
+    b" c",                 # obsolete line folding
+    b"\tc",
+    b"Host2 x",            # no colon
+    b"X-A : x",            # space before colon
+    b": x",                # empty name
+    b"X(A): x",
+    b"X-A: b\rc",
+    b"X-A: b\x00c",
+    b"X-A: \xff\xfe",     # not UTF-8
+]
+
+BAD_400 = ([line + b"\r\nHost: x\r\n\r\n" for line in BAD_REQUEST_LINES]
+           + [b"GET / HTTP/1.1\r\nHost: x\r\n" + line + b"\r\n\r\n" for line in BAD_FIELD_LINES]
+           + [b"GET / HTTP/1.1\r\n Host: x\r\n\r\n",
+              b"GET / HTTP/1.1\r\nHost: x\r\nX-A: b\nc\r\n\r\n"])
+
+
+def test_parse_head_rejects_malformed_heads():
+    for head in BAD_400:
+        raises(400, parse_head, head, Limits())
+
+
+def test_parse_head_rejects_non_ascii_header_name():
+    # str.isalpha() is true for "\u00e9" on CPython; a field name is a token.
+    raises(400, parse_head, "GET / HTTP/1.1\r\nHost: x\r\nX-\u00e9: v\r\n\r\n".encode(), Limits())
+
+
+def test_parse_head_unsupported_version_is_505():
+    raises(505, parse_head, b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", Limits())
+    raises(505, parse_head, b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", Limits())
+
+
+def test_parse_head_http11_needs_exactly_one_host():
+    raises(400, parse_head, b"GET / HTTP/1.1\r\n\r\n", Limits())
+    raises(400, parse_head, b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", Limits())
+
+
+def test_parse_head_limits():
+    lim = small_limits()
+    raises(414, parse_head, b"GET /" + b"a" * 80 + b" HTTP/1.1\r\nHost: x\r\n\r\n", lim)
+    raises(431, parse_head, b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " + b"b" * 80 + b"\r\n\r\n", lim)
+    many = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-" + str(i).encode() + b": v\r\n"
+                                                        for i in range(4)) + b"\r\n"
+    raises(431, parse_head, many, lim)
+    ok = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-" + str(i).encode() + b": v\r\n"
+                                                      for i in range(3)) + b"\r\n"
+    assert len(parse_head(ok, lim)[3]) == 4
+
+
+# -- body_framing -------------------------------------------------------------------
+
+def test_body_framing_lengths():
+    assert body_framing({}, 100) == 0
+    assert body_framing({"content-length": "0"}, 100) == 0
+    assert body_framing({"content-length": "42"}, 100) == 42
+    assert body_framing({"content-length": "100"}, 100) == 100
+    assert body_framing({"content-length": "7, 7"}, 100) == 7
+    assert body_framing({"transfer-encoding": "chunked"}, 100) == -1
+    assert body_framing({"transfer-encoding": "Chunked"}, 100) == -1
+
+
+def test_body_framing_refusals():
+    cases = [
+        ({"content-length": "5", "transfer-encoding": "chunked"}, 400),
+        ({"content-length": "-1"}, 400),
+        ({"content-length": "+1"}, 400),
+        ({"content-length": "1.0"}, 400),
+        ({"content-length": "0x10"}, 400),
+        ({"content-length": ""}, 400),
+        ({"content-length": "1 2"}, 400),
+        ({"content-length": "5, 6"}, 400),
+        ({"content-length": "\u0661"}, 400),
+        ({"content-length": "\u00b2"}, 400),
+        ({"content-length": "101"}, 413),
+        ({"transfer-encoding": "gzip"}, 501),
+        ({"transfer-encoding": "gzip, chunked"}, 501),
+    ]
+    for headers, status in cases:
+        raises(status, body_framing, headers, 100)
+
+
+# -- ChunkedDecoder ---------------------------------------------------------------
+
+CHUNKED = b"5;ext=1\r\nhello\r\n6\r\n world\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\nY: 2\r\n\r\n"
+CHUNKED_BODY = b"hello world0123456789"
+
+
+def feed_all(dec, data, step):
+    out = []
+    for i in range(0, len(data), step):
+        out.extend(dec.feed(data[i:i + step]))
+        if dec.done:
+            break
+    return b"".join(out)
+
+
+def test_chunked_whole():
+    dec = ChunkedDecoder(100)
+    assert feed_all(dec, CHUNKED, len(CHUNKED)) == CHUNKED_BODY
+    assert dec.done and dec.rest == b""
+
+
+def test_chunked_byte_at_a_time():
+    dec = ChunkedDecoder(100)
+    out = []
+    for i in range(len(CHUNKED)):
+        assert not dec.done, i
+        out.extend(dec.feed(CHUNKED[i:i + 1]))
+    assert dec.done
+    assert b"".join(out) == CHUNKED_BODY
+
+
+def test_chunked_every_split_point():
+    for cut in range(1, len(CHUNKED)):
+        dec = ChunkedDecoder(100)
+        out = dec.feed(CHUNKED[:cut]) + dec.feed(CHUNKED[cut:])
+        assert dec.done, cut
+        assert b"".join(out) == CHUNKED_BODY, cut
+
+
+def test_chunked_followed_by_next_request():
+    dec = ChunkedDecoder(100)
+    body = b"".join(dec.feed(CHUNKED + REQ + b"garbage"))
+    assert body == CHUNKED_BODY
+    assert dec.done
+    assert dec.rest == REQ + b"garbage"
+
+
+def test_chunked_empty_body():
+    dec = ChunkedDecoder(100)
+    assert dec.feed(b"0\r\n\r\n") == [] and dec.done
+
+
+def test_chunked_errors():
+    cases = [
+        (b"zz\r\nhello\r\n0\r\n\r\n", 400),
+        (b"+5\r\nhello\r\n0\r\n\r\n", 400),
+        (b"-5\r\nhello\r\n0\r\n\r\n", 400),
+        (b"\r\nhello\r\n0\r\n\r\n", 400),
+        (b"3\r\nhello\r\n0\r\n\r\n", 400),
+        (b"5\nhello\r\n0\r\n\r\n", 400),
+        (b"5\r\nhello\n0\r\n\r\n", 400),
+        (b"5\r\nhello\r\n0\r\nbad trailer\r\n\r\n", 400),
+        (b"fffffffff\r\n", 400),
+        (b"65\r\n", 413),                                   # 101 > 100
+        (b"32\r\n" + b"a" * 50 + b"\r\n33\r\n", 413),       # 50 + 51 > 100
+        (b"5" + b" " * 300 + b"\r\n", 400),                 # line too long
+    ]
+    for data, status in cases:
+        raises(status, lambda d: ChunkedDecoder(100).feed(d), data)
+
+
+# -- encoders ------------------------------------------------------------------------
+
+def test_encode_head_exact_bytes():
+    got = encode_head(200, [("Server", "ahttp"), ("Content-Length", 5)])
+    assert got == b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Length: 5\r\n\r\n"
+
+
+def test_encode_head_refuses_header_injection():
+    raises_value_error(encode_head, 200, [("X-A", "a\r\nSet-Cookie: evil=1")])
+    raises_value_error(encode_head, 200, [("X-A", "a\nb")])
+    raises_value_error(encode_head, 200, [("X-A\r\nB", "a")])
+
+
+def test_encode_chunk():
+    assert encode_chunk(b"abc") == b"3\r\nabc\r\n"
+    assert encode_chunk(b"x" * 26) == b"1a\r\n" + b"x" * 26 + b"\r\n"
+    assert encode_chunk(b"") == b""
+
+
+def test_reason_phrases():
+    assert reason(200) == "OK"
+    assert reason(404) == "Not Found"
+    assert reason(431) == "Request Header Fields Too Large"
+
+
+# -- percent, query, cookies ----------------------------------------------------------
+
+def test_unquote():
+    assert unquote("a%20b") == "a b"
+    assert unquote("a+b") == "a+b"
+    assert unquote("a+b", True) == "a b"
+    assert unquote("%2B", True) == "+"
+    assert unquote("%C3%A9%e2%98%83") == "\u00e9\u2603"
+    assert unquote("100%25") == "100%"
+    assert unquote("plain") == "plain"
+
+
+def test_unquote_errors():
+    for bad in ("%", "%2", "%zz", "a%g0", "%ff", "%C3"):
+        raises(400, unquote, bad)
+
+
+def test_parse_qs():
+    assert parse_qs("") == {}
+    assert parse_qs("a=1&b=2") == {"a": "1", "b": "2"}
+    assert parse_qs("a=1+2&b=%26%3D") == {"a": "1 2", "b": "&="}
+    assert parse_qs("flag&x=") == {"flag": "", "x": ""}
+    assert parse_qs("a=1&&b=2&") == {"a": "1", "b": "2"}
+    assert parse_qs("a=1&a=2") == {"a": "2"}
+    assert parse_qs("k=v=w") == {"k": "v=w"}
+    assert parse_qs("na%C3%AFve=caf%C3%A9") == {"na\u00efve": "caf\u00e9"}
+
+
+def test_parse_qsl_keeps_repeats_in_order():
+    assert parse_qsl("a=1&b=2&a=3") == [("a", "1"), ("b", "2"), ("a", "3")]
+
+
+def test_parse_cookies():
+    assert parse_cookies(None) == {}
+    assert parse_cookies("") == {}
+    assert parse_cookies("a=1") == {"a": "1"}
+    assert parse_cookies("a=1; b=two ;c=x=y") == {"a": "1", "b": "two", "c": "x=y"}
+    assert parse_cookies('q="quoted"') == {"q": "quoted"}
+    assert parse_cookies("junk; a=1") == {"a": "1"}
+
+
+def test_cookie_header():
+    v = cookie_header("sid", "abc", max_age=60, http_only=True, secure=True,
+                      same_site="Strict")
+    parts = v.split("; ")
+    assert parts[0] == "sid=abc"
+    for p in ("Max-Age=60", "Path=/", "HttpOnly", "Secure", "SameSite=Strict"):
+        assert p in parts, (p, parts)
+    assert cookie_header("a", "b", path=None) == "a=b"
+    assert "Expires=Thu, 01 Jan 1970 00:00:00 GMT" in cookie_header("a", "", expires=0)
+
+
+def test_cookie_header_refuses_injection():
+    raises_value_error(cookie_header, "a b", "v")
+    raises_value_error(cookie_header, "a", "v; Domain=evil")
+    raises_value_error(cookie_header, "a;", "v")
+
+
+# -- dates -------------------------------------------------------------------------
+
+DATES = [
+    (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+    (784111777, "Sun, 06 Nov 1994 08:49:37 GMT"),
+    (951782400, "Tue, 29 Feb 2000 00:00:00 GMT"),
+    (1700000000, "Tue, 14 Nov 2023 22:13:20 GMT"),
+    (4102444799, "Thu, 31 Dec 2099 23:59:59 GMT"),
+]
+
+
+def test_http_date():
+    for ts, text in DATES:
+        assert http_date(ts) == text, (ts, http_date(ts))
+
+
+def test_parse_http_date():
+    for ts, text in DATES:
+        assert parse_http_date(text) == ts, text
+    for bad in ("", "yesterday", "Sun, 06 Nov 1994 08:49:37 UTC",
+                "Sun, 06 Foo 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT"):
+        assert parse_http_date(bad) is None, bad
+
+
+# -- router -----------------------------------------------------------------------
+
+def h_a():
+    pass
+
+
+def h_b():
+    pass
+
+
+def h_c():
+    pass
+
+
+def make_router():
+    r = Router()
+    r.add("GET", "/users/<name>", h_a)
+    r.add("GET", "/users/me", h_b)
+    r.add(["GET", "post"], "/items/<int:id>", h_c)
+    r.add("GET", "/files/<path:rest>", h_a)
+    r.add("PUT", "/things", h_b)
+    r.add("DELETE", "/things", h_c)
+    return r
+
+
+def allow_of(e):
+    for k, v in e.headers:
+        if k.lower() == "allow":
+            return set(m.strip() for m in v.split(","))
+    raise AssertionError("no Allow header")
+
+
+def test_router_static_before_parameter():
+    r = make_router()
+    assert r.match("GET", "/users/me") == (h_b, {})
+    assert r.match("GET", "/users/bob") == (h_a, {"name": "bob"})
+
+
+def test_router_converters():
+    r = make_router()
+    assert r.match("GET", "/items/42") == (h_c, {"id": 42})
+    assert r.match("POST", "/items/7") == (h_c, {"id": 7})
+    assert r.match("GET", "/files/a/b/c") == (h_a, {"rest": "a/b/c"})
+    for path in ("/items/x", "/items/", "/items/4.2", "/items/\u00b2", "/items/\u0661",
+                 "/files/", "/users/a/b", "/nope"):
+        raises(404, r.match, "GET", path)
+
+
+def test_router_405_and_allow():
+    r = make_router()
+    e = raises(405, r.match, "GET", "/things")
+    assert allow_of(e) >= set(["PUT", "DELETE", "OPTIONS"])
+    e = raises(405, r.match, "DELETE", "/items/3")
+    assert allow_of(e) >= set(["GET", "HEAD", "POST"])
+
+
+def test_router_options_and_head():
+    r = make_router()
+    h, allow = r.match("OPTIONS", "/items/3")
+    assert h is None
+    assert set(m.strip() for m in allow.split(",")) >= set(["GET", "HEAD", "POST", "OPTIONS"])
+    assert r.match("HEAD", "/users/me") == (h_b, {})
+    assert r.match("HEAD", "/items/5") == (h_c, {"id": 5})
+    raises(405, r.match, "HEAD", "/things")
+
+
+def test_router_rejects_bad_patterns():
+    r = Router()
+    for path in ("no-slash", "/a/<path:p>/b", "/a/x<y>", "/a/<bad:y>", "/a/<>"):
+        raises_value_error(r.add, "GET", path, h_a)
+
+
+def test_router_methods_for_options_asterisk():
+    ms = make_router().methods()
+    for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"):
+        assert m in ms
+
+
+# -- static path resolution -----------------------------------------------------
+
+def test_safe_join_stays_inside():
+    assert _static.safe_join("www", "a/b.txt") == "www/a/b.txt"
+    assert _static.safe_join("www", "") == "www"
+    assert _static.safe_join("www", "a//b") == "www/a/b"
+    for bad in ("..", "../x", "a/../../x", ".hidden", "a/.git/config", "a\x00b",
+                "..\\x", "a\\..\\..\\x", "c:/x"):
+        assert _static.safe_join("www", bad) is None, bad
+
+
+def test_guess_type():
+    assert _static.guess_type("a/b.HTML").startswith("text/html")
+    assert _static.guess_type("x.css").startswith("text/css")
+    assert _static.guess_type("x.png") == "image/png"
+    assert _static.guess_type("noext") == "application/octet-stream"
+    assert _static.guess_type("dir.d/noext") == "application/octet-stream"
+
+
+def test_parse_range():
+    pr = _static._parse_range
+    assert pr("bytes=0-9", 100) == (0, 9)
+    assert pr("bytes=90-", 100) == (90, 99)
+    assert pr("bytes=-10", 100) == (90, 99)
+    assert pr("bytes=95-200", 100) == (95, 99)
+    assert pr("bytes=-200", 100) == (0, 99)
+    assert pr("bytes=100-", 100) == -1
+    assert pr("bytes=100-200", 100) == -1
+    assert pr("bytes=-0", 100) == -1
+    assert pr("bytes=5-2", 100) is None
+    assert pr("bytes=x-2", 100) is None
+    assert pr("items=0-1", 100) is None
+
+
+# -- CPython only: run the same tests under MicroPython --------------------------
+
+try:
+    import pytest
+except ImportError:
+    pytest = None
+
+if pytest is not None:
+    def test_core_unit_tests_pass_under_micropython():
+        import subprocess
+        from conftest import ROOT, TESTS, micropython_exe, runtime_env
+        proc = subprocess.run([micropython_exe(), TESTS + "/mp_unit.py"],
+                              env=runtime_env("micropython"), cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        out = proc.stdout + proc.stderr
+        failed = [l for l in out.splitlines() if l.startswith("FAIL")]
+        assert proc.returncode == 0 and not failed and "ALL PASSED" in out, out

@@ -1,0 +1,500 @@
+"""WebSocket server (ahttp.ws) against strict clients, on both runtimes.
+
+The `websockets` client checks everything the server sends; `wsproto` over a
+raw socket lets a test send bytes no polite client would (see also
+test_ws_cases.py for the Autobahn-style table). One server per runtime and
+module keeps the suite fast; the MicroPython small-heap server runs the
+compiled package at a heap where about 80 KB stay free after import.
+"""
+import collections
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+import websockets
+from websockets.sync.client import connect
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import (AcceptConnection, BytesMessage, CloseConnection, Message,
+                            Ping, Pong, RejectConnection, RejectData, Request, TextMessage)
+
+from conftest import (ROOT, AppProcess, free_port, micropython_exe, runtime_cmd,
+                      runtime_env, wait_port)
+from test_ws_unit import client_frame
+
+APP = os.path.join(ROOT, "tests", "apps", "ws_app.py")
+MB = 1024 * 1024
+TIMEOUT = 10.0
+
+
+# -- servers -----------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=["cpython", "micropython"])
+def runtime(request):
+    return request.param
+
+
+def launch(runtime, tmp_dir, env=None, heapsize=None, extra_path=()):
+    port = free_port()
+    e = runtime_env(runtime, extra_path)
+    e["AHTTP_PORT"] = str(port)
+    e["AHTTP_HOST"] = "127.0.0.1"
+    e.update(env or {})
+    log_path = os.path.join(str(tmp_dir), "ws-server-%s-%d.log" % (runtime, port))
+    with open(log_path, "wb") as logf:
+        proc = subprocess.Popen(runtime_cmd(runtime, heapsize) + [APP], stdout=logf,
+                                stderr=subprocess.STDOUT, env=e, cwd=os.path.dirname(APP))
+    app = AppProcess(proc, "127.0.0.1", port, log_path)
+    try:
+        wait_port("127.0.0.1", port, proc, 20.0, app.log)
+    except Exception:
+        app.stop()
+        raise
+    return app
+
+
+@pytest.fixture(scope="session")
+def mpy_package(tmp_path_factory):
+    """ahttp compiled with mpy-cross: what a board runs (no compiler peak)."""
+    out = tmp_path_factory.mktemp("mpy")
+    pkg = out / "ahttp"
+    pkg.mkdir()
+    cross = os.path.join(os.path.dirname(micropython_exe()), "mpy-cross")
+    for name in os.listdir(os.path.join(ROOT, "ahttp")):
+        if name.endswith(".py"):
+            subprocess.run([cross, "-o", str(pkg / (name[:-3] + ".mpy")),
+                            os.path.join(ROOT, "ahttp", name)], check=True)
+    return str(out)
+
+
+@pytest.fixture(scope="module")
+def server(runtime, tmp_path_factory):
+    """The main server: big enough for 1 MB (CPython) / 64 KB (MicroPython)."""
+    limit = 2 * MB if runtime == "cpython" else 70000
+    app = launch(runtime, tmp_path_factory.mktemp("ws"), {"AHTTP_WS_MAX": str(limit)})
+    yield app
+    app.stop()
+
+
+SMALL_LIMIT = 20000
+# MicroPython: the compiled package leaves ~80 KB free at this heap on the
+# 64-bit unix port, the budget of an ESP32-class board after its firmware.
+SMALL_HEAP = "160k"
+
+
+@pytest.fixture(scope="module")
+def small_server(runtime, tmp_path_factory, mpy_package):
+    """A server with max_message_size=20000, and a small heap on MicroPython."""
+    if runtime == "micropython":
+        app = launch(runtime, tmp_path_factory.mktemp("ws"), {"AHTTP_WS_MAX": str(SMALL_LIMIT)},
+                     heapsize=SMALL_HEAP, extra_path=[mpy_package])
+    else:
+        app = launch(runtime, tmp_path_factory.mktemp("ws"), {"AHTTP_WS_MAX": str(SMALL_LIMIT)})
+    yield app
+    app.stop()
+
+
+def ws_url(app, path="/echo"):
+    return "ws://127.0.0.1:%d%s" % (app.port, path)
+
+
+def closes(app):
+    """{"route code reason": count} of the handlers that have ended."""
+    import httpx
+    return httpx.get(app.url + "/closes", timeout=TIMEOUT).json()
+
+
+def wait_closes(app, key, count):
+    """Poll (bounded) until `count` handlers ended as `key`; return the count."""
+    import time
+    for _ in range(100):
+        n = closes(app).get(key, 0)
+        if n >= count:
+            return n
+        time.sleep(0.05)
+    return closes(app).get(key, 0)
+
+
+# -- a raw client: wsproto parses, the test chooses the bytes -------------------
+
+class RawWS:
+    """wsproto client over a blocking socket. `events()` yields simplified
+    tuples: ("text", str), ("binary", bytes), ("ping", b), ("pong", b),
+    ("close", code, reason), ("eof",), ("reset",)."""
+
+    def __init__(self, port, path="/echo", subprotocols=(), extensions=(), headers=()):
+        self.sock = socket.create_connection(("127.0.0.1", port), TIMEOUT)
+        self.sock.settimeout(TIMEOUT)
+        self.conn = WSConnection(ConnectionType.CLIENT)
+        self.queue = collections.deque()
+        self.parts = []
+        self.closed = False
+        req = Request(host="127.0.0.1:%d" % port, target=path, subprotocols=list(subprotocols),
+                      extensions=list(extensions), extra_headers=list(headers))
+        self.sock.sendall(self.conn.send(req))
+        self.accept = None
+        self.reject = None
+        while self.accept is None and self.reject is None:
+            if not self._fill():
+                raise AssertionError("connection closed during the handshake")
+
+    def _fill(self):
+        try:
+            data = self.sock.recv(65536)
+        except ConnectionResetError:
+            self.queue.append(("reset",))
+            self.closed = True
+            return False
+        if not data:
+            self.queue.append(("eof",))
+            self.closed = True
+            return False
+        self.conn.receive_data(data)
+        for ev in self.conn.events():
+            if isinstance(ev, AcceptConnection):
+                self.accept = ev
+            elif isinstance(ev, RejectConnection):
+                self.reject = ev
+            elif isinstance(ev, RejectData):
+                pass
+            elif isinstance(ev, Message):
+                self.parts.append(ev.data)
+                if ev.message_finished:
+                    kind = "text" if isinstance(ev, TextMessage) else "binary"
+                    data_ = ("" if kind == "text" else b"").join(self.parts)
+                    self.parts = []
+                    self.queue.append((kind, data_))
+            elif isinstance(ev, Ping):
+                self.queue.append(("ping", bytes(ev.payload)))
+            elif isinstance(ev, Pong):
+                self.queue.append(("pong", bytes(ev.payload)))
+            elif isinstance(ev, CloseConnection):
+                self.queue.append(("close", ev.code, ev.reason or ""))
+        return True
+
+    def event(self):
+        while not self.queue:
+            if self.closed:
+                return ("eof",)
+            self._fill()
+        return self.queue.popleft()
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def send(self, message):
+        self.sock.sendall(client_frame(1 if isinstance(message, str) else 2, message))
+
+    def close_handshake(self, code=1000, reason=""):
+        """Send a close frame; return the server's answer and what follows."""
+        self.sock.sendall(client_frame(8, code.to_bytes(2, "big") + reason.encode()))
+        return [self.event(), self.event()]
+
+    def shut(self):
+        self.sock.close()
+
+
+# -- handshake -----------------------------------------------------------------
+
+def http_upgrade(port, path="/echo", drop=(), **override):
+    headers = {"Host": "127.0.0.1", "Upgrade": "websocket", "Connection": "Upgrade",
+               "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    for name in drop:
+        headers.pop(name)
+    headers.update({k.replace("_", "-"): v for k, v in override.items()})
+    head = "GET %s HTTP/1.1\r\n%s\r\n" % (path, "".join("%s: %s\r\n" % kv for kv in headers.items()))
+    return read_response(port, head.encode())
+
+
+def read_response(port, data):
+    """Send `data`; return one response head and its Content-Length body."""
+    with socket.create_connection(("127.0.0.1", port), TIMEOUT) as s:
+        s.settimeout(TIMEOUT)
+        s.sendall(data)
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            chunk = s.recv(4096)
+            if not chunk:
+                return buf
+            buf += chunk
+        head, _, body = buf.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(body) < length:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            body += chunk
+        return head + b"\r\n\r\n" + body
+
+
+def test_handshake_answers_101_with_accept_key(server):
+    out = http_upgrade(server.port)
+    head = out.split(b"\r\n\r\n")[0]
+    assert head.startswith(b"HTTP/1.1 101 ")
+    assert b"\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head
+
+
+@pytest.mark.parametrize("drop,override,status,header", [
+    (("Upgrade",), {}, 426, b"Upgrade: websocket"),
+    ((), {"Upgrade": "h2c"}, 426, b"Upgrade: websocket"),
+    ((), {"Connection": "keep-alive"}, 400, None),
+    ((), {"Sec-WebSocket-Version": "8"}, 426, b"Sec-WebSocket-Version: 13"),
+    (("Sec-WebSocket-Key",), {}, 400, None),
+    ((), {"Sec-WebSocket-Key": "not-base64"}, 400, None),
+])
+def test_bad_handshake_gets_status_and_reason(server, drop, override, status, header):
+    out = http_upgrade(server.port, drop=drop, **override)
+    assert out.startswith(b"HTTP/1.1 %d " % status), out[:200]
+    head, _, body = out.partition(b"\r\n\r\n")
+    assert body.strip()                       # the reason, as text
+    if header:
+        assert header in head
+
+
+def test_origin_check_refuses_with_403(server):
+    assert http_upgrade(server.port, "/origin", Origin="http://evil.example").startswith(
+        b"HTTP/1.1 403 ")
+    with connect(ws_url(server, "/origin"), origin="http://good.example",
+                 open_timeout=TIMEOUT) as ws:
+        assert ws.recv(TIMEOUT) == "welcome"
+
+
+def test_subprotocol_is_negotiated(server):
+    with connect(ws_url(server, "/proto"), subprotocols=["chat", "superchat"],
+                 open_timeout=TIMEOUT) as ws:
+        assert ws.subprotocol == "superchat"
+        assert ws.recv(TIMEOUT) == "superchat"
+    with connect(ws_url(server, "/proto"), open_timeout=TIMEOUT) as ws:
+        assert ws.subprotocol is None
+        assert ws.recv(TIMEOUT) == "None"
+
+
+def test_permessage_deflate_offer_is_declined(server):
+    # websockets offers permessage-deflate by default and checks the answer.
+    with connect(ws_url(server), open_timeout=TIMEOUT) as ws:
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        ws.send("not compressed")
+        assert ws.recv(TIMEOUT) == "not compressed"
+
+
+# -- echo ------------------------------------------------------------------------
+
+def sizes(runtime):
+    if runtime == "cpython":
+        return [0, 125, 126, 65535, 65536, MB]
+    return [0, 125, 126, 65535, 65536]
+
+
+def test_echo_text_and_binary_of_every_length_class(server, runtime):
+    with connect(ws_url(server), max_size=None, open_timeout=TIMEOUT) as ws:
+        for n in sizes(runtime):
+            text = "".join(chr(0x41 + i % 26) for i in range(n))
+            ws.send(text)
+            assert ws.recv(TIMEOUT) == text
+            data = bytes(i & 255 for i in range(n))
+            ws.send(data)
+            assert ws.recv(TIMEOUT) == data
+
+
+def test_echo_16k_messages_within_a_small_heap(small_server):
+    text = "é" * 8192                        # 16 KB of UTF-8
+    data = os.urandom(16384)
+    with connect(ws_url(small_server), max_size=None, open_timeout=TIMEOUT) as ws:
+        for _ in range(10):
+            ws.send(text)
+            assert ws.recv(TIMEOUT) == text
+            ws.send(data)
+            assert ws.recv(TIMEOUT) == data
+
+
+def test_fragmented_messages_are_reassembled(server):
+    with connect(ws_url(server), open_timeout=TIMEOUT) as ws:
+        ws.send(["frag", "mented ", "", "tëxt"])
+        assert ws.recv(TIMEOUT) == "fragmented tëxt"
+        ws.send([b"\x00" * 1000, b"\x01" * 3000])
+        assert ws.recv(TIMEOUT) == b"\x00" * 1000 + b"\x01" * 3000
+
+
+def test_pings_between_fragments_are_answered_in_order(server):
+    ws = RawWS(server.port)
+    ws.send_raw(client_frame(1, "one ", fin=False) + client_frame(9, b"p1")
+                + client_frame(0, "two ", fin=False) + client_frame(9, b"p2")
+                + client_frame(0, "three"))
+    assert [ws.event() for _ in range(3)] == [("pong", b"p1"), ("pong", b"p2"),
+                                              ("text", "one two three")]
+    assert ws.close_handshake() == [("close", 1000, ""), ("eof",)]
+
+
+def test_client_ping_gets_pong_from_websockets_client(server):
+    with connect(ws_url(server), open_timeout=TIMEOUT) as ws:
+        for i in range(5):
+            assert ws.ping(b"n%d" % i).wait(TIMEOUT)
+        ws.send("after pings")
+        assert ws.recv(TIMEOUT) == "after pings"
+
+
+def test_server_ping_is_answered_by_client_and_consumed(server):
+    ws = RawWS(server.port, "/ping")
+    assert ws.event() == ("ping", b"hello")
+    ws.send_raw(client_frame(10, b"hello"))
+    ws.send("still here")
+    assert ws.event() == ("text", "still here")
+    assert ws.close_handshake() == [("close", 1000, ""), ("eof",)]
+
+
+# -- closing ------------------------------------------------------------------------
+
+def test_client_close_is_echoed_with_code_and_reason(server):
+    ws = RawWS(server.port)
+    assert ws.close_handshake(4321, "done here") == [("close", 4321, "done here"), ("eof",)]
+
+
+def test_server_close_sends_code_and_reason(server):
+    with connect(ws_url(server, "/close"), open_timeout=TIMEOUT) as ws:
+        ws.send("go")
+        with pytest.raises(websockets.ConnectionClosed) as info:
+            ws.recv(TIMEOUT)
+        assert info.value.rcvd.code == 4001 and info.value.rcvd.reason == "bye"
+
+
+def test_send_from_another_task_while_receive_waits(server):
+    ws = RawWS(server.port, "/push")
+    ws.send("a")
+    ws.send("b")
+    ws.send("stop")
+    got = []
+    while True:
+        ev = ws.event()
+        if ev[0] == "close":
+            break
+        got.append(ev)
+    assert ev[1] == 1000
+    texts = [e[1] for e in got]
+    ticks = [t for t in texts if t.startswith("tick ")]
+    assert ticks == ["tick %d" % i for i in range(len(ticks))]
+    assert [t for t in texts if t.startswith("echo ")] == ["echo a", "echo b"]
+    ws.send_raw(client_frame(8, b"\x03\xe8"))
+    assert ws.event() == ("eof",)
+
+
+# -- violations and limits ------------------------------------------------------------
+
+@pytest.mark.parametrize("name,data,code", [
+    ("unmasked", client_frame(1, "hi", mask=None), 1002),
+    ("rsv1 without extension", client_frame(1, "hi", rsv=4), 1002),
+    ("reserved opcode", client_frame(5, b""), 1002),
+    ("ping over 125 bytes", client_frame(9, b"x" * 126), 1002),
+    ("fragmented close", client_frame(8, b"\x03\xe8", fin=False), 1002),
+    ("continuation without start", client_frame(0, "x"), 1002),
+    ("bad UTF-8", client_frame(1, b"\xc0\xaf"), 1007),
+    ("bad UTF-8 across fragments", client_frame(1, b"\xe2\x82", fin=False)
+     + client_frame(0, b"\x28"), 1007),
+    ("close code 1005", client_frame(8, b"\x03\xed"), 1002),
+    ("close code 999", client_frame(8, b"\x03\xe7"), 1002),
+])
+def test_protocol_violation_closes_with_code(server, name, data, code):
+    ws = RawWS(server.port)
+    ws.send("ok")
+    assert ws.event() == ("text", "ok")
+    ws.send_raw(data)
+    assert ws.event()[:2] == ("close", code)
+    assert ws.event() == ("eof",)
+
+
+def test_oversize_message_closes_1009_without_buffering_it(small_server):
+    # A 1 MB binary frame: refused from its header, skipped unbuffered.
+    ws = RawWS(small_server.port)
+    payload = os.urandom(MB)
+    sender = threading.Thread(target=lambda: _send_quietly(ws, client_frame(2, payload)))
+    sender.start()
+    assert ws.event()[:2] == ("close", 1009)
+    sender.join(TIMEOUT)
+    ws.sock.sendall(client_frame(8, b"\x03\xe8"))
+    assert ws.event() == ("eof",)
+    # Still serving, limits intact.
+    with connect(ws_url(small_server), open_timeout=TIMEOUT) as c:
+        c.send("x" * SMALL_LIMIT)
+        assert c.recv(TIMEOUT) == "x" * SMALL_LIMIT
+
+
+def _send_quietly(ws, data):
+    try:
+        ws.sock.sendall(data)
+    except OSError:
+        pass
+
+
+def test_oversize_fragmented_message_closes_1009(small_server):
+    ws = RawWS(small_server.port)
+    chunk = b"x" * 8000
+    ws.send_raw(client_frame(2, chunk, fin=False) + client_frame(0, chunk, fin=False)
+                + client_frame(0, chunk))
+    assert ws.event()[:2] == ("close", 1009)
+    ws.send_raw(client_frame(8, b"\x03\xe8"))
+    assert ws.event() == ("eof",)
+
+
+def test_websockets_client_sees_1009_for_oversize(small_server):
+    with connect(ws_url(small_server), max_size=None, open_timeout=TIMEOUT) as ws:
+        ws.send(b"y" * (SMALL_LIMIT + 1))
+        with pytest.raises(websockets.ConnectionClosed) as info:
+            ws.recv(TIMEOUT)
+        assert info.value.rcvd.code == 1009
+
+
+# -- dead and vanishing peers -------------------------------------------------------------
+
+def test_abrupt_disconnects_leave_the_server_serving(server):
+    # Mid-header, mid-payload, right after the handshake, with RST.
+    key = "echo 1006 connection lost"
+    before = closes(server).get(key, 0)
+    cuts = [client_frame(2, b"z" * 1000)[:1], client_frame(2, b"z" * 1000)[:500], b""]
+    for cut in cuts:
+        ws = RawWS(server.port)
+        if cut:
+            ws.send_raw(cut)
+        ws.shut()
+    ws = RawWS(server.port)
+    ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    ws.send_raw(client_frame(1, "abc", fin=False))
+    ws.shut()                                   # RST
+    with connect(ws_url(server), open_timeout=TIMEOUT) as c:
+        c.send("alive")
+        assert c.recv(TIMEOUT) == "alive"
+    assert wait_closes(server, key, before + 4) == before + 4
+
+
+def test_keepalive_drops_a_peer_that_never_answers_pings(server):
+    key = "keepalive 1006 keepalive ping timeout"
+    before = closes(server).get(key, 0)
+    ws = RawWS(server.port, "/keepalive")
+    events = []
+    while True:                                # bounded by the socket timeout
+        ev = ws.event()
+        events.append(ev)
+        if ev[0] in ("eof", "reset", "close"):
+            break
+    assert events[0] == ("ping", b"keepalive")
+    assert events[-1] in (("eof",), ("reset",))
+    assert wait_closes(server, key, before + 1) == before + 1
+
+
+def test_keepalive_keeps_a_live_peer(server):
+    with connect(ws_url(server, "/keepalive"), open_timeout=TIMEOUT) as ws:
+        for i in range(3):
+            ws.send("m%d" % i)                 # the client answers pings itself
+            assert ws.recv(TIMEOUT) == "m%d" % i
+            ws.ping().wait(TIMEOUT)
+
+
+def test_many_connections_in_a_row(server):
+    for i in range(20):
+        with connect(ws_url(server), open_timeout=TIMEOUT, compression=None) as ws:
+            ws.send(str(i))
+            assert ws.recv(TIMEOUT) == str(i)

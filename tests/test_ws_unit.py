@@ -1,0 +1,427 @@
+"""Sans-IO WebSocket core (ahttp/_ws.py): handshake, framing, UTF-8, close.
+
+Everything here runs without sockets. The parser is fed whole, one byte at a
+time and followed by the start of the next frame; the UTF-8 and framing
+checks are repeated under MicroPython, whose decoder is laxer than CPython's.
+"""
+import os
+import struct
+import subprocess
+
+import pytest
+
+from ahttp import _ws
+from ahttp._ws import ProtocolError
+
+from conftest import ROOT, micropython_exe, runtime_env
+
+MASK = b"\x37\xfa\x21\x3d"
+
+
+def client_frame(opcode, payload=b"", fin=True, mask=MASK, rsv=0, length=None):
+    """A frame as a client sends it (masked unless mask=None)."""
+    if isinstance(payload, str):
+        payload = payload.encode()
+    n = len(payload) if length is None else length
+    b0 = (0x80 if fin else 0) | rsv << 4 | opcode
+    m = 0x80 if mask else 0
+    if n < 126:
+        head = struct.pack("!BB", b0, m | n)
+    elif n < 65536:
+        head = struct.pack("!BBH", b0, m | 126, n)
+    else:
+        head = struct.pack("!BBQ", b0, m | 127, n)
+    if mask:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        head += mask
+    return head + payload
+
+
+def feed_all(proto, data, step=None):
+    """Feed `data` (whole or `step` bytes at a time); return all events."""
+    events = []
+    chunks = [data] if step is None else [data[i:i + step] for i in range(0, len(data), step)]
+    for chunk in chunks:
+        proto.feed(chunk)
+        while True:
+            ev = proto.next_event()
+            if ev is None:
+                break
+            events.append(ev)
+    return events
+
+
+# -- handshake ---------------------------------------------------------------
+
+GOOD = {
+    "host": "x", "upgrade": "websocket", "connection": "keep-alive, Upgrade",
+    "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+}
+
+
+def test_accept_key_matches_rfc_example():
+    assert _ws.accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_valid_request_returns_key():
+    assert _ws.check_request("GET", "HTTP/1.1", GOOD) == GOOD["sec-websocket-key"]
+
+
+@pytest.mark.parametrize("method,version,change,status", [
+    ("POST", "HTTP/1.1", {}, 400),
+    ("GET", "HTTP/1.0", {}, 400),
+    ("GET", "HTTP/1.1", {"upgrade": None}, 426),
+    ("GET", "HTTP/1.1", {"upgrade": "h2c"}, 426),
+    ("GET", "HTTP/1.1", {"connection": "keep-alive"}, 400),
+    ("GET", "HTTP/1.1", {"connection": None}, 400),
+    ("GET", "HTTP/1.1", {"sec-websocket-version": "8"}, 426),
+    ("GET", "HTTP/1.1", {"sec-websocket-version": None}, 426),
+    ("GET", "HTTP/1.1", {"sec-websocket-key": None}, 400),
+    ("GET", "HTTP/1.1", {"sec-websocket-key": "short=="}, 400),
+    ("GET", "HTTP/1.1", {"sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ"}, 400),
+    ("GET", "HTTP/1.1", {"sec-websocket-key": "dGhlIHNhbXBsZSBub25j!Q=="}, 400),
+])
+def test_bad_upgrade_request_is_refused_with_status(method, version, change, status):
+    headers = dict(GOOD)
+    for k, v in change.items():
+        if v is None:
+            headers.pop(k)
+        else:
+            headers[k] = v
+    with pytest.raises(_ws.HandshakeError) as info:
+        _ws.check_request(method, version, headers)
+    assert info.value.status == status
+    assert info.value.message
+    if status == 426 and "sec-websocket-version" in change:
+        assert ("Sec-WebSocket-Version", "13") in info.value.headers
+
+
+def test_accept_response_bytes_are_exact():
+    assert _ws.encode_accept("dGhlIHNhbXBsZSBub25jZQ==", "chat") == (
+        b"HTTP/1.1 101 Switching Protocols\r\n"
+        b"Upgrade: websocket\r\n"
+        b"Connection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+        b"Sec-WebSocket-Protocol: chat\r\n"
+        b"\r\n")
+
+
+def test_accept_response_never_accepts_extensions():
+    assert b"Extensions" not in _ws.encode_accept(GOOD["sec-websocket-key"])
+
+
+@pytest.mark.parametrize("offered,supported,chosen", [
+    ("chat, superchat", ["superchat", "chat"], "superchat"),
+    ("chat", ["other"], None),
+    (None, ["chat"], None),
+    ("chat", None, None),
+    ("a,b ,c", ["c"], "c"),
+])
+def test_subprotocol_is_the_servers_first_choice_the_client_offered(offered, supported, chosen):
+    assert _ws.select_subprotocol(offered, supported) == chosen
+
+
+# -- frame encoding ----------------------------------------------------------
+
+@pytest.mark.parametrize("length,head", [
+    (0, b"\x82\x00"),
+    (125, b"\x82\x7d"),
+    (126, b"\x82\x7e\x00\x7e"),
+    (65535, b"\x82\x7e\xff\xff"),
+    (65536, b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00"),
+])
+def test_header_uses_7_16_and_64_bit_lengths(length, head):
+    assert _ws.encode_header(_ws.OP_BINARY, length) == head
+
+
+def test_text_message_encodes_as_one_unmasked_frame():
+    assert _ws.Protocol().encode_message("hé") == (b"\x81\x03h\xc3\xa9", None)
+
+
+def test_big_message_is_not_copied_to_join_header_and_payload():
+    payload = b"x" * 100000
+    head, body = _ws.Protocol().encode_message(payload)
+    assert head == b"\x82\x7f" + struct.pack("!Q", 100000) and body is payload
+
+
+def test_close_frame_carries_code_and_reason():
+    assert _ws.encode_close(1000, "bye") == b"\x88\x05\x03\xe8bye"
+    assert _ws.encode_close(None) == b"\x88\x00"
+    with pytest.raises(ValueError):
+        _ws.encode_close(1000, "x" * 124)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 5, 255, 256, 257, 1000, 70000])
+def test_mask_round_trips_at_every_length(n):
+    data = bytes((i * 7 + 3) & 255 for i in range(n))
+    expected = bytes(b ^ MASK[i % 4] for i, b in enumerate(data))
+    assert bytes(_ws.apply_mask(bytearray(data), MASK)) == expected
+
+
+# -- frame parsing -------------------------------------------------------------
+
+SIZES = [0, 1, 125, 126, 511, 512, 513, 65535, 65536, 200000]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("step", [None, 1, 1000])
+def test_parser_returns_frames_fed_whole_bytewise_and_chunked(size, step):
+    if step == 1 and size > 1000:
+        step = 997
+    payload = bytes(i & 255 for i in range(size))
+    tail = client_frame(_ws.OP_TEXT, b"next")
+    data = client_frame(_ws.OP_BINARY, payload) + tail[:3]
+    parser = _ws.FrameParser(max_frame_size=None)
+    frames = []
+    for i in range(0, len(data), step or len(data)):
+        parser.feed(data[i:i + (step or len(data))])
+        frame = parser.next_frame()
+        if frame is not None:
+            frames.append(frame)
+    assert frames == [(True, _ws.OP_BINARY, bytearray(payload))]
+    assert parser.next_frame() is None
+    parser.feed(tail[3:])
+    assert parser.next_frame() == (True, _ws.OP_TEXT, bytearray(b"next"))
+
+
+def test_parser_needs_more_reports_missing_bytes():
+    data = client_frame(_ws.OP_BINARY, b"x" * 1000)
+    parser = _ws.FrameParser()
+    assert parser.wanted() == 2
+    parser.feed(data[:4])
+    assert parser.next_frame() is None
+    parser.feed(data[4:10])
+    assert parser.next_frame() is None
+    assert parser.wanted() == len(data) - 10
+    parser.feed(data[10:])
+    assert parser.next_frame()[2] == b"x" * 1000
+
+
+PARSE_ERRORS = [
+    ("unmasked frame", client_frame(_ws.OP_TEXT, "hi", mask=None), 1002),
+    ("rsv1", client_frame(_ws.OP_TEXT, "hi", rsv=4), 1002),
+    ("rsv2", client_frame(_ws.OP_TEXT, "hi", rsv=2), 1002),
+    ("rsv3", client_frame(_ws.OP_TEXT, "hi", rsv=1), 1002),
+    ("opcode 3", client_frame(3), 1002),
+    ("opcode 7", client_frame(7), 1002),
+    ("opcode 11", client_frame(11), 1002),
+    ("opcode 15", client_frame(15), 1002),
+    ("fragmented ping", client_frame(_ws.OP_PING, fin=False), 1002),
+    ("ping of 126 bytes", client_frame(_ws.OP_PING, b"x" * 126), 1002),
+    ("close of 126 bytes", client_frame(_ws.OP_CLOSE, b"\x03\xe8" + b"x" * 124), 1002),
+    ("64-bit length with MSB", b"\x82\xff\x80" + b"\x00" * 7 + MASK, 1002),
+    ("frame over max_frame_size", client_frame(_ws.OP_BINARY, length=2000), 1009),
+]
+
+
+@pytest.mark.parametrize("name,data,code", PARSE_ERRORS, ids=[c[0] for c in PARSE_ERRORS])
+def test_parser_rejects_bad_header_before_the_payload(name, data, code):
+    parser = _ws.FrameParser(max_frame_size=1000)
+    parser.feed(data[:14])          # the header alone decides
+    with pytest.raises(ProtocolError) as info:
+        parser.next_frame()
+    assert info.value.code == code
+
+
+# -- message assembly ------------------------------------------------------------
+
+def test_fragmented_text_with_interleaved_ping_is_reassembled():
+    data = (client_frame(_ws.OP_TEXT, "Hel", fin=False)
+            + client_frame(_ws.OP_PING, "p")
+            + client_frame(_ws.OP_CONT, "lo ", fin=False)
+            + client_frame(_ws.OP_CONT, "wörld"))
+    for step in (None, 1):
+        events = feed_all(_ws.Protocol(), data, step)
+        assert events == [(_ws.PING, b"p"), (_ws.MESSAGE, "Hello wörld")]
+
+
+def test_fragmented_binary_with_empty_fragments():
+    data = (client_frame(_ws.OP_BINARY, b"", fin=False)
+            + client_frame(_ws.OP_CONT, b"\x00\xff", fin=False)
+            + client_frame(_ws.OP_CONT, b""))
+    assert feed_all(_ws.Protocol(), data) == [(_ws.MESSAGE, b"\x00\xff")]
+
+
+def test_character_split_across_fragments_is_valid():
+    text = "κόσμε€𝄞".encode()
+    for cut in range(1, len(text)):
+        data = (client_frame(_ws.OP_TEXT, text[:cut], fin=False)
+                + client_frame(_ws.OP_CONT, text[cut:]))
+        assert feed_all(_ws.Protocol(), data) == [(_ws.MESSAGE, "κόσμε€𝄞")]
+
+
+ASSEMBLY_ERRORS = [
+    ("continuation without start", client_frame(_ws.OP_CONT, "x"), 1002),
+    ("text inside fragmented text",
+     client_frame(_ws.OP_TEXT, "a", fin=False) + client_frame(_ws.OP_TEXT, "b"), 1002),
+    ("binary inside fragmented text",
+     client_frame(_ws.OP_TEXT, "a", fin=False) + client_frame(_ws.OP_BINARY, "b"), 1002),
+    ("invalid UTF-8 text", client_frame(_ws.OP_TEXT, b"\xce\xba\xff"), 1007),
+    ("invalid UTF-8 in the second fragment",
+     client_frame(_ws.OP_TEXT, "ok", fin=False) + client_frame(_ws.OP_CONT, b"\xed\xa0\x80"), 1007),
+    ("truncated character at the end of a message",
+     client_frame(_ws.OP_TEXT, b"a\xe2\x82", fin=False) + client_frame(_ws.OP_CONT, b""), 1007),
+    ("message over max_message_size in fragments",
+     client_frame(_ws.OP_BINARY, b"x" * 600, fin=False)
+     + client_frame(_ws.OP_CONT, length=600), 1009),
+    ("close with 1-byte payload", client_frame(_ws.OP_CLOSE, b"\x03"), 1002),
+    ("close with invalid UTF-8 reason", client_frame(_ws.OP_CLOSE, b"\x03\xe8\xff"), 1007),
+]
+
+
+@pytest.mark.parametrize("name,data,code", ASSEMBLY_ERRORS, ids=[c[0] for c in ASSEMBLY_ERRORS])
+def test_protocol_violation_maps_to_close_code(name, data, code):
+    proto = _ws.Protocol(max_message_size=1000)
+    with pytest.raises(ProtocolError) as info:
+        feed_all(proto, data)
+    assert info.value.code == code
+    frame = proto.fail(info.value)
+    assert frame[0] == 0x88 and frame[2:4] == struct.pack("!H", code)
+
+
+def test_invalid_utf8_prefix_fails_before_the_message_ends():
+    proto = _ws.Protocol()
+    with pytest.raises(ProtocolError) as info:
+        feed_all(proto, client_frame(_ws.OP_TEXT, b"ok\xed\xa0", fin=False))
+    assert info.value.code == 1007
+
+
+@pytest.mark.parametrize("code,valid", [
+    (0, False), (999, False), (1000, True), (1001, True), (1002, True), (1003, True),
+    (1004, False), (1005, False), (1006, False), (1007, True), (1011, True),
+    (1014, True), (1015, False), (1016, False), (1100, False), (2000, False),
+    (2999, False), (3000, True), (4999, True), (5000, False), (65535, False),
+])
+def test_close_code_validity(code, valid):
+    payload = struct.pack("!H", code)
+    if valid:
+        assert _ws.parse_close(payload) == (code, "")
+    else:
+        with pytest.raises(ProtocolError) as info:
+            _ws.parse_close(payload)
+        assert info.value.code == 1002
+
+
+def test_close_is_echoed_with_code_and_reason():
+    proto = _ws.Protocol()
+    assert feed_all(proto, client_frame(_ws.OP_CLOSE, b"\x0b\xb8bye")) == [(_ws.CLOSE, 3000, "bye")]
+    assert proto.close_reply() == b"\x88\x05\x0b\xb8bye"
+    assert proto.close_reply() is None
+
+
+def test_empty_close_is_answered_with_empty_close():
+    proto = _ws.Protocol()
+    assert feed_all(proto, client_frame(_ws.OP_CLOSE)) == [(_ws.CLOSE, 1005, "")]
+    assert proto.close_reply() == b"\x88\x00"
+
+
+def test_frames_after_close_are_ignored():
+    proto = _ws.Protocol()
+    data = client_frame(_ws.OP_CLOSE, b"\x03\xe8") + client_frame(_ws.OP_TEXT, "late")
+    assert feed_all(proto, data) == [(_ws.CLOSE, 1000, "")]
+
+
+# -- UTF-8, on both runtimes ---------------------------------------------------------
+
+UTF8_CASES = [
+    b"", b"hello", "κόσμε".encode(), "€𝄞".encode(), b"\xf4\x8f\xbf\xbf", b"\xef\xbf\xbf",
+    b"\xc0\xaf", b"\xc1\xbf", b"\xe0\x80\xaf", b"\xe0\x9f\xbf", b"\xf0\x80\x80\xaf",
+    b"\xf0\x8f\xbf\xbf", b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xf4\x90\x80\x80",
+    b"\xf5\x80\x80\x80", b"\xf8\x88\x80\x80\x80", b"\xfe", b"\xff", b"\x80", b"a\xbfb",
+    b"\xc3", b"\xe2\x82", b"\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80edited",
+]
+
+# Run the same checks inside MicroPython: its str() decoder alone accepts
+# overlong forms and surrogates.
+_MP_SCRIPT = r"""
+from ahttp import _ws
+import sys
+cases = %r
+for data in cases:
+    try:
+        _ws.decode_utf8(data); whole = 1
+    except _ws.ProtocolError:
+        whole = 0
+    split = []
+    for cut in range(len(data) + 1):
+        v = _ws.Utf8Validator()
+        try:
+            v.feed(data[:cut], False); v.feed(data[cut:], True); split.append(1)
+        except _ws.ProtocolError:
+            split.append(0)
+    print(whole, ''.join(str(s) for s in split))
+"""
+
+
+def expected_utf8(data):
+    try:
+        data.decode("utf-8")
+        return 1
+    except UnicodeDecodeError:
+        return 0
+
+
+@pytest.mark.parametrize("data", UTF8_CASES)
+def test_utf8_check_agrees_with_cpython_whole_and_split(data):
+    ok = expected_utf8(data)
+    if ok:
+        assert _ws.decode_utf8(data) == data.decode()
+    else:
+        with pytest.raises(ProtocolError):
+            _ws.decode_utf8(data)
+    for cut in range(len(data) + 1):
+        v = _ws.Utf8Validator()
+        try:
+            v.feed(data[:cut], False)
+            v.feed(data[cut:], True)
+            got = 1
+        except ProtocolError:
+            got = 0
+        assert got == ok, (data, cut)
+
+
+def test_utf8_check_agrees_with_cpython_under_micropython():
+    out = subprocess.run([micropython_exe(), "-c", _MP_SCRIPT % (UTF8_CASES,)],
+                         env=runtime_env("micropython"), capture_output=True,
+                         timeout=60, cwd=ROOT)
+    assert out.returncode == 0, out.stderr.decode() + out.stdout.decode()
+    lines = out.stdout.decode().split()
+    assert len(lines) == 2 * len(UTF8_CASES)
+    for i, data in enumerate(UTF8_CASES):
+        ok = str(expected_utf8(data))
+        assert lines[2 * i] == ok, data
+        assert lines[2 * i + 1] == ok * (len(data) + 1), data
+
+
+_MP_FRAMES = r"""
+from ahttp import _ws
+import struct
+mask = b"\x37\xfa\x21\x3d"
+def frame(op, payload, fin=True):
+    n = len(payload)
+    b0 = (0x80 if fin else 0) | op
+    if n < 126: head = struct.pack("!BB", b0, 0x80 | n)
+    elif n < 65536: head = struct.pack("!BBH", b0, 0xfe, n)
+    else: head = struct.pack("!BBQ", b0, 0xff, n)
+    return head + mask + bytes(_ws.apply_mask(bytearray(payload), mask))
+for size in (0, 125, 126, 600, 65535, 65536):
+    payload = bytes(i & 255 for i in range(size))
+    data = frame(2, payload) + frame(1, "é".encode(), False) + frame(9, b"p") + frame(0, b"x")
+    for step in (len(data), 1000, 7):
+        p = _ws.Protocol(max_message_size=None)
+        ev = []
+        for i in range(0, len(data), step):
+            p.feed(data[i:i + step])
+            while True:
+                e = p.next_event()
+                if e is None: break
+                ev.append(e)
+        assert ev == [(1, payload), (2, b"p"), (1, "éx")], (size, step)
+print("frames ok")
+"""
+
+
+def test_parser_works_under_micropython():
+    out = subprocess.run([micropython_exe(), "-c", _MP_FRAMES], env=runtime_env("micropython"),
+                         capture_output=True, timeout=60, cwd=ROOT)
+    assert out.stdout.strip() == b"frames ok", out.stderr.decode() + out.stdout.decode()
