@@ -1,14 +1,26 @@
 """ahttp: a streaming-first HTTP/1.1 toolkit for MicroPython and CPython.
 
-`from ahttp import HTTPServer, HTTPResponse, sendfile`. Importing ahttp
-does not import asyncio: the server does that when it starts, so the sync
-variant (ahttp.sync) works on ports without asyncio.
+`from ahttp import HTTPServer, HTTPResponse, sendfile`. The public names are
+loaded on first use (module __getattr__), so `import ahttp.sync` on a port
+without asyncio loads none of the async driver, and importing ahttp never
+imports asyncio: the server does that when it starts.
 """
 from ._http import HTTPError
-from .request import Request
-from .response import HTTPResponse, sendfile, redirect
-from .server import HTTPServer
 
 __version__ = "0.1.0"
 __all__ = ("HTTPServer", "HTTPResponse", "HTTPError", "Request", "sendfile",
            "redirect")
+
+
+def __getattr__(name):
+    if name == "HTTPServer":
+        from .server import HTTPServer as v
+    elif name in ("HTTPResponse", "sendfile", "redirect"):
+        from . import response
+        v = getattr(response, name)
+    elif name == "Request":
+        from .request import Request as v
+    else:
+        raise AttributeError(name)
+    globals()[name] = v
+    return v
