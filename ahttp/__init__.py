@@ -21,6 +21,14 @@ def __getattr__(name):
     elif name == "Request":
         from .request import Request as v
     else:
-        raise AttributeError(name)
+        # MicroPython asks here before importing a submodule named in
+        # `from . import name`: import it.
+        if name[:2] == "__":
+            raise AttributeError(name)
+        try:
+            __import__("ahttp." + name)
+        except ImportError:
+            raise AttributeError(name)
+        return globals()[name]
     globals()[name] = v
     return v

@@ -47,12 +47,6 @@ class AppCore:
         for method, path, handler in routes:
             self.router.add(method, path, handler)
 
-    def get(self, path):
-        return self.route("GET", path)
-
-    def post(self, path):
-        return self.route("POST", path)
-
     def errorhandler(self, key):
         """Decorator: handler for a status code or an exception class. It is
         called as `handler(request, exc)` and returns a value like a route."""

@@ -56,24 +56,21 @@ class HTTPError(Exception):
         self.headers = headers
 
 
-class Limits:
-    """Everything a client controls, bounded. Defaults sized for a board
-    with ~100 KB of RAM; every one is an HTTPServer keyword argument."""
+# (name, default): everything a client controls, bounded. Defaults are
+# sized for a board with ~100 KB of RAM; each is an HTTPServer keyword.
+# Timeouts in seconds.
+LIMITS = (("max_request_line", 2048), ("max_header_line", 2048),
+          ("max_headers", 32), ("max_head", 4096), ("max_body", 16384),
+          ("head_timeout", 10.0), ("idle_timeout", 20.0), ("send_timeout", 10.0),
+          ("max_connections", 24), ("read_size", 1024))
 
-    def __init__(self, max_request_line=2048, max_header_line=2048,
-                 max_headers=32, max_head=4096, max_body=16384,
-                 head_timeout=10.0, idle_timeout=20.0, send_timeout=10.0,
-                 max_connections=24, read_size=1024):
-        self.max_request_line = max_request_line
-        self.max_header_line = max_header_line
-        self.max_headers = max_headers
-        self.max_head = max_head
-        self.max_body = max_body
-        self.head_timeout = head_timeout
-        self.idle_timeout = idle_timeout
-        self.send_timeout = send_timeout
-        self.max_connections = max_connections
-        self.read_size = read_size
+
+class Limits:
+    def __init__(self, **kw):
+        for name, default in LIMITS:
+            setattr(self, name, kw.pop(name, default))
+        if kw:
+            raise TypeError("unknown option(s): " + ", ".join(kw))
 
 
 def find_head_end(buf, limits):
@@ -151,7 +148,7 @@ def parse_head(head, limits):
             raise HTTPError(400, "malformed header line")
         name = line[:i].lower()
         # letters and '-' is the shape of nearly every name: no regex then
-        if not name.replace("-", "").isalpha() and not _TOKEN.match(name):
+        if not name.replace("-", "").encode().isalpha() and not _TOKEN.match(name):
             if name[0] in " \t":
                 raise HTTPError(400, "obsolete line folding")
             raise HTTPError(400, "invalid header name")
@@ -232,52 +229,3 @@ def encode_chunk(data):
     if not data:
         return b""
     return b"".join((("%x\r\n" % len(data)).encode(), data, b"\r\n"))
-
-
-_HEX = "0123456789abcdefABCDEF"
-
-
-def unquote(s, plus=False):
-    """Percent-decode `s` (str) as UTF-8; with `plus`, '+' is a space.
-
-    Raises HTTPError(400) on a bad escape or invalid UTF-8.
-    """
-    if plus and "+" in s:
-        s = s.replace("+", " ")
-    if "%" not in s:
-        return s
-    parts = s.split("%")
-    out = [parts[0].encode()]
-    for p in parts[1:]:
-        if len(p) < 2 or p[0] not in _HEX or p[1] not in _HEX:
-            raise HTTPError(400, "bad percent-encoding")
-        out.append(bytes((int(p[:2], 16),)))
-        out.append(p[2:].encode())
-    try:
-        return b"".join(out).decode()
-    except UnicodeError:
-        raise HTTPError(400, "percent-encoded bytes are not UTF-8")
-
-
-def parse_qs(qs):
-    """Decode a query string or urlencoded form into a dict (the last value
-    of a repeated name wins; `parse_qsl` keeps them all)."""
-    d = {}
-    for k, v in parse_qsl(qs):
-        d[k] = v
-    return d
-
-
-def parse_qsl(qs):
-    out = []
-    if not qs:
-        return out
-    for item in qs.split("&"):
-        if not item:
-            continue
-        i = item.find("=")
-        if i < 0:
-            out.append((unquote(item, True), ""))
-        else:
-            out.append((unquote(item[:i], True), unquote(item[i + 1:], True)))
-    return out

@@ -102,26 +102,18 @@ class BaseResponse:
         if headers:
             for k, v in (headers.items() if isinstance(headers, dict) else headers):
                 self.add_header(k, v)
-        self.body = body
-        self.framing = None
-        self.keep = False
-        self._writer = None
-        self._rest = None
-
-    @property
-    def body(self):
-        return self._body
-
-    @body.setter
-    def body(self, body):
         if body is not None and not isinstance(body, (bytes, bytearray, memoryview)):
             if isinstance(body, str):
                 body = body.encode()
             else:
                 body = json.dumps(body).encode()
-                if self.content_type == "text/html":
-                    self.content_type = "application/json"
-        self._body = body
+                if content_type == "text/html":
+                    self.content_type = _JSON
+        self.body = body
+        self.framing = None
+        self.keep = False
+        self._writer = None
+        self._rest = None
 
     def add_header(self, name, value):
         if name.lower() == "content-length":
@@ -136,13 +128,6 @@ class BaseResponse:
         low = name.lower()
         self.headers = [(k, v) for k, v in self.headers if k.lower() != low]
         self.add_header(name, value)
-
-    def get_header(self, name, default=None):
-        low = name.lower()
-        for k, v in self.headers:
-            if k.lower() == low:
-                return v
-        return default
 
     def set_cookie(self, name, value, **attrs):
         """Add a Set-Cookie header; attrs: max_age, expires, path, domain,
@@ -205,9 +190,6 @@ class BaseResponse:
         if self.framing == CHUNKED:
             return encode_chunk(data)
         return data
-
-    def last_chunk(self):
-        return LAST_CHUNK if self.framing == CHUNKED else b""
 
 
 def make_response(cls, value):

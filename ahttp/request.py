@@ -6,7 +6,7 @@ plain calls. No socket I/O here: the body comes through the driver's reader.
 """
 import json
 
-from ._http import HTTPError, parse_qs, unquote
+from ._http import HTTPError
 
 
 class Request:
@@ -29,6 +29,7 @@ class Request:
         if path[0] != "/":
             path = _origin_path(method, path)
         if "%" in path:
+            from ._query import unquote
             path = unquote(path)
             if "\x00" in path:
                 raise HTTPError(400, "NUL in path")
@@ -45,7 +46,11 @@ class Request:
     def args(self):
         if self._args is None:
             qs = self.query_string
-            self._args = parse_qs(qs) if qs else {}
+            if qs:
+                from ._query import parse_qs
+                self._args = parse_qs(qs)
+            else:
+                self._args = {}
         return self._args
 
     @property
@@ -63,10 +68,6 @@ class Request:
             from ._cookie import parse_cookies
             self._cookies = parse_cookies(self.headers.get("cookie"))
         return self._cookies
-
-    @property
-    def url(self):
-        return self.target
 
     def keep_alive(self):
         """Whether the client allows the connection to stay open."""
@@ -115,6 +116,7 @@ def decode_form(request, body):
     ct = request.content_type or ""
     if not ct.lower().startswith("application/x-www-form-urlencoded"):
         raise HTTPError(415, "expected application/x-www-form-urlencoded")
+    from ._query import parse_qs
     try:
         return parse_qs(body.decode())
     except UnicodeError:

@@ -3,6 +3,7 @@
 The framing decisions are in _response.BaseResponse; this module only
 writes: the head (one write), chunks, and files in fixed-size pieces.
 """
+from ._http import LAST_CHUNK
 from ._response import BaseResponse, CHUNKED, make_response, redirect as _redirect
 
 
@@ -32,7 +33,7 @@ class HTTPResponse(BaseResponse):
     async def end(self):
         """Finish a streamed body (the last chunk when chunked)."""
         if self.framing == CHUNKED:
-            self._writer.write(self.last_chunk())
+            self._writer.write(LAST_CHUNK)
             await self._writer.drain()
         if hasattr(self._writer, "finished"):
             self._writer.finished(self)

@@ -364,6 +364,11 @@ class HTTPServer(AppCore):
     # -- one connection ---------------------------------------------------
 
     async def _serve(self, rstream, wstream):
+        if MICROPYTHON:
+            try:   # IPPROTO_TCP, TCP_NODELAY: a response in several writes
+                wstream.s.setsockopt(6, 1, 1)   # must not wait for delayed ACKs
+            except Exception:
+                pass
         st = Stream(rstream, wstream, self, asyncio.current_task())
         if len(self._conns) >= self.limits.max_connections:
             await self._busy(st)

@@ -16,7 +16,8 @@ except ImportError:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ahttp._http import (HTTPError, Limits, find_head_end, parse_head, body_framing,
-                         encode_head, encode_chunk, unquote, parse_qs, parse_qsl, reason)
+                         encode_head, encode_chunk, reason)
+from ahttp._query import unquote, parse_qs, parse_qsl
 from ahttp._chunked import ChunkedDecoder
 from ahttp._cookie import parse_cookies, cookie_header
 from ahttp._dates import http_date, parse_http_date
