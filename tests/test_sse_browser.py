@@ -25,6 +25,16 @@ def _num(page, sel):
     return int(page.text_content(sel))
 
 
+def _wait(page, expr, what):
+    """wait_for_function with the page's own counters in the failure."""
+    try:
+        page.wait_for_function(expr, timeout=20000)
+    except sync_api.TimeoutError:
+        raise AssertionError("page never showed %s; status=%r, %s" % (
+            what, page.text_content("#status"),
+            " ".join(page.text_content(".stats").split())))
+
+
 def test_dashboard_shows_live_values_and_catches_up_after_a_drop(start_app, runtime):
     app = start_app("examples/sensor_feed.py", runtime,
                     env={"SENSOR_INTERVAL": "0.1", "SSE_RETRY": "500", "SSE_DEBUG": "1"})
@@ -35,27 +45,24 @@ def test_dashboard_shows_live_values_and_catches_up_after_a_drop(start_app, runt
             errors = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(app.url + "/")
-            page.wait_for_function(
-                "document.getElementById('status').textContent === 'live'"
-                " && +document.getElementById('received').textContent >= 5",
-                timeout=20000)
+            _wait(page, "document.getElementById('status').textContent === 'live'"
+                  " && +document.getElementById('received').textContent >= 5",
+                  "live readings")
             first_id = _num(page, "#last-id")
             temp = float(page.text_content("#temperature"))
             assert -20 <= temp <= 60
             assert 0 <= float(page.text_content("#humidity")) <= 100
-            page.wait_for_function(
-                "+document.getElementById('last-id').textContent >= %d" % (first_id + 5),
-                timeout=20000)
+            _wait(page, "+document.getElementById('last-id').textContent >= %d"
+                  % (first_id + 5), "the values updating")
             assert page.get_attribute("#line-temperature", "points").count(",") >= 5
 
             # The server ends every stream; the sensor keeps publishing
             # while the browser waits its retry delay.
             dropped_at = httpx.get(app.url + "/debug/drop", timeout=10).json()["last_id"]
-            page.wait_for_function(
-                "+document.getElementById('reconnects').textContent >= 1"
-                " && document.getElementById('status').textContent === 'live'"
-                " && +document.getElementById('last-id').textContent >= %d"
-                % (dropped_at + 10), timeout=20000)
+            _wait(page, "+document.getElementById('reconnects').textContent >= 1"
+                  " && document.getElementById('status').textContent === 'live'"
+                  " && +document.getElementById('last-id').textContent >= %d"
+                  % (dropped_at + 10), "a reconnect that catches up")
             last = _num(page, "#last-id")
             received = _num(page, "#received")
             assert _num(page, "#missed") == 0

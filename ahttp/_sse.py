@@ -1,0 +1,308 @@
+"""Sans-IO Server-Sent Events: the wire format and the broadcast core.
+
+Everything both drivers share lives here: event encoding (WHATWG
+"text/event-stream"), the stream's response head, and the broadcaster's
+state (id counter, ring of recent events, subscriber cursors, lag policy).
+No I/O and no asyncio here: `sse.py` (async) and `sync.py` only wait and
+write the bytes this module hands them.
+"""
+import json
+
+from ahttp._compat import const
+from ahttp._http import encode_head
+
+_DEFAULT_RING = const(32)
+_DEFAULT_MAX_SUBSCRIBERS = const(16)
+
+
+class SSEError(ValueError):
+    """A field that cannot be put on the wire (newline in `event`/`id`,
+    NUL in `id`, bad `retry`)."""
+
+
+class Full(Exception):
+    """The broadcaster already has its maximum number of subscribers."""
+
+
+class Lagged(OSError):
+    """A subscriber fell further behind than the broadcaster allows (only
+    with `on_lag="drop"`); its stream is closed and the client reconnects."""
+
+
+# -- encoding --------------------------------------------------------------
+
+def _text(value, what):
+    if isinstance(value, bytes):
+        value = str(value, "utf-8")
+    elif not isinstance(value, str):
+        value = str(value)
+    if "\n" in value or "\r" in value:
+        raise SSEError(what + " must not contain CR or LF")
+    return value
+
+
+def _lines(text):
+    # One list entry per line; CRLF, CR and LF all end a line (WHATWG).
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
+
+
+def encode_data(data):
+    """`data` as the text that goes into `data:` lines: str as is, bytes
+    decoded as UTF-8, anything else (dict, list, numbers, bools) as JSON."""
+    if isinstance(data, str):
+        return data
+    if isinstance(data, (bytes, bytearray)):
+        return str(data, "utf-8")
+    return json.dumps(data, separators=(",", ":"))
+
+
+def encode_event(data=None, event=None, id=None, retry=None):
+    """The bytes of one event, ending with the blank line that dispatches it.
+
+    Field order: `event`, `id`, `retry`, then one `data:` line per line of
+    data. `data=None` sends no data lines (a browser then dispatches nothing,
+    but `id` and `retry` still take effect); `data=""` sends an empty event.
+    """
+    parts = []
+    if event is not None:
+        parts.append("event: " + _text(event, "event"))
+    if id is not None:
+        id = _text(id, "id")
+        if "\x00" in id:
+            raise SSEError("id must not contain NUL")
+        parts.append("id: " + id if id else "id")
+    if retry is not None:
+        if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
+            raise SSEError("retry must be a non-negative int (milliseconds)")
+        parts.append("retry: " + str(retry))
+    if data is not None:
+        for line in _lines(encode_data(data)):
+            parts.append("data: " + line if line else "data")
+    if not parts:
+        raise SSEError("an event needs data, event, id or retry")
+    parts.append("\n")
+    return "\n".join(parts).encode()
+
+
+def encode_comment(text=""):
+    """A comment (`:` line) that every client ignores; a multi-line text
+    becomes several comment lines. `encode_comment()` is the heartbeat."""
+    text = encode_data(text)
+    if not text:
+        return b":\n\n"
+    return ("".join(": " + line + "\n" for line in _lines(text)) + "\n").encode()
+
+
+def stream_headers(extra=None):
+    """The response headers of an event stream, as (name, value) pairs.
+
+    Close-delimited on purpose: the connection carries nothing but this
+    stream, so there is no framing to add and every event reaches the
+    client in the same write (no chunk sizes for a proxy to buffer on).
+    `X-Accel-Buffering: no` stops nginx from buffering it.
+    """
+    headers = [("Content-Type", "text/event-stream"),
+               ("Cache-Control", "no-cache"),
+               ("Connection", "close"),
+               ("X-Accel-Buffering", "no")]
+    if extra:
+        items = extra.items() if hasattr(extra, "items") else extra
+        for name, value in items:
+            headers.append((name, value))
+    return headers
+
+
+def encode_stream_head(extra=None):
+    return encode_head(200, stream_headers(extra))
+
+
+def encode_full_response(retry_after=5):
+    """What a full broadcaster answers instead of a stream: 503 with
+    `Retry-After`. Browsers stop reconnecting on a non-200 answer, so the
+    page decides when to try again."""
+    body = b"too many event streams\n"
+    return encode_head(503, [("Content-Type", "text/plain"),
+                             ("Content-Length", str(len(body))),
+                             ("Retry-After", str(retry_after)),
+                             ("Connection", "close")]) + body
+
+
+def last_event_id(request):
+    """The client's `Last-Event-ID` header, or None."""
+    if request is None:
+        return None
+    headers = getattr(request, "headers", None) or {}
+    value = headers.get("last-event-id")
+    if value is None:
+        return None
+    return value
+
+
+def parse_int_id(value):
+    """`value` as a non-negative int event id, or None when it is not one."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > 18:
+        return None
+    for c in value:
+        if c < "0" or c > "9":
+            return None
+    return int(value)
+
+
+# -- broadcast core --------------------------------------------------------
+
+class Subscription:
+    """One subscriber's position in the broadcaster's ring (a cursor).
+
+    The ring is shared: a subscriber costs a few words, not a queue of
+    copies, and a published event is encoded once for everybody.
+    """
+
+    def __init__(self, next_id, ping, gap=None):
+        self.next_id = next_id      # the id of the next event to send
+        self.ping = ping            # the heartbeat generation already sent
+        self.gap = gap              # bytes of a pending "skipped" marker
+        self.dropped = False        # set by disconnect_all() / close()
+
+
+class BroadcastCore:
+    """Ids, the ring of recent events and the subscribers' cursors.
+
+    - `publish()` assigns the next id (consecutive ints, monotonic), encodes
+      the event once and stores it in a ring of the last `ring` events.
+    - A subscriber is a cursor into that ring. `take(sub)` returns the next
+      bytes to write for it, or None when it is up to date.
+    - A subscriber whose next event already left the ring has fallen
+      behind: with `on_lag="skip"` (default) it gets one `skipped` event
+      (data: JSON {"missed": n, "next": id}) and goes on with the oldest
+      event still kept; with `on_lag="drop"` `take` raises `Lagged`.
+    - `subscribe(last_event_id)` resumes: the events after that id that are
+      still in the ring come first. An id newer than anything published
+      (a previous run of the server) or not an int replays the whole ring.
+
+    Drivers subclass this and implement `_wake()` (wake every waiting
+    subscriber) and the waiting itself.
+    """
+
+    def __init__(self, ring=_DEFAULT_RING, max_subscribers=_DEFAULT_MAX_SUBSCRIBERS,
+                 first_id=1, on_lag="skip", gap_event="skipped", retry=None):
+        if ring < 1:
+            raise ValueError("ring must hold at least one event")
+        if on_lag not in ("skip", "drop"):
+            raise ValueError("on_lag is 'skip' or 'drop'")
+        self._ring = [None] * ring
+        self._size = ring
+        self.last_id = first_id - 1     # the id of the newest event
+        self._first_id = first_id
+        self.max_subscribers = max_subscribers
+        self.on_lag = on_lag
+        self.gap_event = gap_event
+        self.retry = retry
+        self.subscribers = []
+        self.ping = 0                   # heartbeat generation
+        self.closed = False
+        self.published = 0              # events published (for stats)
+
+    # ids in the ring: oldest_id() .. last_id, event n at slot n % size
+    def oldest_id(self):
+        oldest = self.last_id - self._size + 1
+        return oldest if oldest > self._first_id else self._first_id
+
+    def publish(self, data=None, event=None, retry=None):
+        """Store one event for every subscriber; returns its id."""
+        if self.closed:
+            raise OSError("broadcaster closed")
+        id = self.last_id + 1
+        self._ring[id % self._size] = encode_event(data, event, id, retry)
+        self.last_id = id
+        self.published += 1
+        self._wake()
+        return id
+
+    def subscribe(self, last_event_id=None):
+        """A new Subscription, resuming after `last_event_id` (a header
+        value, str or None). Raises Full at the subscriber limit."""
+        if self.closed:
+            raise OSError("broadcaster closed")
+        if len(self.subscribers) >= self.max_subscribers:
+            raise Full("too many subscribers")
+        oldest = self.oldest_id()
+        gap = None
+        if last_event_id is None:
+            next_id = self.last_id + 1          # live events only
+        else:
+            seen = parse_int_id(last_event_id)
+            if seen is None or seen > self.last_id:
+                next_id = oldest                # unknown: replay the ring
+            elif seen + 1 >= oldest:
+                next_id = seen + 1              # no gap
+            else:
+                next_id = oldest
+                gap = self._gap(oldest - seen - 1, oldest)
+        sub = Subscription(next_id, self.ping, gap)
+        self.subscribers.append(sub)
+        return sub
+
+    def unsubscribe(self, sub):
+        try:
+            self.subscribers.remove(sub)
+        except ValueError:
+            pass
+
+    def _gap(self, missed, next_id):
+        if self.gap_event is None:
+            return None
+        return encode_event({"missed": missed, "next": next_id}, self.gap_event)
+
+    def take(self, sub):
+        """The next bytes to send to `sub`, or None if it is up to date."""
+        gap = sub.gap
+        if gap is not None:
+            sub.gap = None
+            return gap
+        next_id = sub.next_id
+        if next_id > self.last_id:
+            return None
+        oldest = self.oldest_id()
+        if next_id < oldest:
+            if self.on_lag == "drop":
+                raise Lagged("subscriber fell %d events behind"
+                             % (self.last_id - next_id + 1))
+            sub.next_id = oldest
+            gap = self._gap(oldest - next_id, oldest)
+            if gap is not None:
+                return gap
+            next_id = oldest
+        sub.next_id = next_id + 1
+        return self._ring[next_id % self._size]
+
+    def take_ping(self, sub):
+        """True once per heartbeat generation the subscriber has not seen."""
+        if sub.ping != self.ping:
+            sub.ping = self.ping
+            return True
+        return False
+
+    def heartbeat(self):
+        """Ask every idle subscriber to send a heartbeat comment."""
+        self.ping += 1
+        self._wake()
+
+    def disconnect_all(self):
+        """End every current subscriber's stream (clients reconnect and
+        resume); the broadcaster stays open for new ones."""
+        for sub in self.subscribers:
+            sub.dropped = True
+        self._wake()
+
+    def close(self):
+        """End every stream and refuse new subscribers and events."""
+        self.closed = True
+        self.disconnect_all()
+
+    def _wake(self):
+        pass

@@ -1,0 +1,328 @@
+"""Server-Sent Events over the async server: EventSource and Broadcaster.
+
+Only waiting and writing live here; the wire format, ids, the ring of
+recent events and the lag policy are in `_sse.py`, shared with the sync
+driver. asyncio is imported inside the functions that wait, never at import.
+
+    es = await EventSource(reader, writer)           # sends the stream head
+    await es.send({"t": 21.5}, event="reading", id=1)
+
+    feed = Broadcaster(ring=32, max_subscribers=16, heartbeat=15)
+    feed.publish({"t": 21.5}, event="reading")      # from any task, no await
+    await feed.serve(reader, writer)                 # in a route handler
+"""
+from ahttp._compat import ticks_ms, ticks_diff, const
+from ahttp._sse import (SSEError, Full, Lagged, encode_event, encode_comment,
+                        encode_stream_head, encode_full_response, last_event_id,
+                        BroadcastCore)
+
+__all__ = ("EventSource", "Broadcaster", "SSEError", "Full", "Lagged",
+           "encode_event", "encode_comment")
+
+_ECONNRESET = const(104)
+_READ_CHUNK = const(64)
+_BATCH = const(16)          # events written per drain, at most...
+_BATCH_BYTES = const(1024)  # ...and bytes: a blocked socket buffers no more
+_HEARTBEAT = b":\n\n"
+
+
+def _closed_error(errno=_ECONNRESET):
+    # A fresh exception each time: re-raising one instance would keep
+    # growing its traceback on CPython.
+    return OSError(errno, "event stream closed")
+
+
+class EventSource:
+    """One event stream on a dedicated connection.
+
+    `await EventSource(reader, writer)` takes the connection over from the
+    server, writes the head (200, `text/event-stream`, `no-cache`,
+    close-delimited) and returns the EventSource.
+
+    - `heartbeat=None`: seconds of silence after which a comment is sent,
+      so proxies keep the stream open and a dead client is noticed. The
+      heartbeat runs in a small task that also reads the connection, so a
+      client that closes is noticed at once: `closed` becomes True and
+      `send` raises OSError without writing.
+    - `watch=False`: that reading task without a heartbeat. Without either,
+      a vanished client is noticed by the writes themselves (the second
+      write after it left fails). A watching task costs ~0.7 KB of heap.
+    - `retry=None`: reconnection delay (ms) announced to the client first.
+    - `headers`: extra response headers (dict or list of pairs).
+    """
+
+    # Defaults live on the class: an instance stores only what differs,
+    # which keeps a stream's object small on a board.
+    heartbeat = None
+    closed = False
+    _opts = None              # (headers, retry, watch) until started
+    _started = False
+    _errno = _ECONNRESET      # why the stream closed, for later sends
+    _guard = None
+    _lock = None
+    _last = 0
+    _on_close = None          # callback, set by a Broadcaster
+
+    def __init__(self, reader, writer, request=None, headers=None,
+                 heartbeat=None, retry=None, watch=False):
+        self.reader = reader
+        self.writer = writer
+        if request is None:
+            request = getattr(writer, "request", None) or getattr(reader, "request", None)
+        self.request = request
+        self.last_event_id = last_event_id(request)
+        if heartbeat:
+            self.heartbeat = heartbeat
+        if headers or retry is not None or watch:
+            self._opts = (headers, retry, watch)
+
+    # `es = await EventSource(...)`: CPython awaits __await__, MicroPython
+    # iterates (__iter__); both delegate to the _start() coroutine.
+    def __await__(self):
+        coro = self._start()
+        aw = getattr(coro, "__await__", None)
+        return (yield from (aw() if aw else coro))
+
+    __iter__ = __await__
+
+    async def __aenter__(self):
+        if not self._started:
+            await self._start()
+        return self
+
+    async def __aexit__(self, *exc):
+        self.close()
+        return False
+
+    async def _start(self):
+        if self._started:
+            return self
+        self._started = True
+        take_over = getattr(self.writer, "take_over", None)
+        if take_over is not None:
+            take_over()
+        headers, retry, watch = self._opts or (None, None, False)
+        self._opts = None
+        head = encode_stream_head(headers)
+        if retry is not None:
+            head += encode_event(retry=retry)
+        await self._send(head)
+        if getattr(self.request, "method", "GET") == "HEAD":
+            self._fail(None)
+            return self
+        if self.heartbeat or watch:
+            import asyncio
+            if self.heartbeat:
+                self._lock = asyncio.Lock()
+            self._guard = asyncio.create_task(self._run_guard())
+        return self
+
+    async def send(self, data=None, event=None, id=None, retry=None):
+        """Send one event. Raises SSEError (a ValueError) for a field that
+        cannot be encoded, OSError when the client is gone or too slow."""
+        await self._send(encode_event(data, event, id, retry))
+
+    async def comment(self, text=""):
+        """Send a comment line (clients ignore it)."""
+        await self._send(encode_comment(text))
+
+    async def _send(self, data):
+        lock = self._lock
+        if lock is None:
+            self._put(data)
+            await self._flush()
+            return
+        await lock.acquire()
+        try:
+            self._put(data)
+            await self._flush()
+        finally:
+            lock.release()
+
+    # write without waiting; the Broadcaster puts a batch then flushes once
+    def _put(self, data):
+        if self.closed:
+            raise _closed_error(self._errno)
+        try:
+            self.writer.write(data)
+        except Exception as e:
+            self._fail(e)
+            raise
+
+    async def _flush(self):
+        if self.closed:
+            raise _closed_error(self._errno)
+        try:
+            await self.writer.drain()
+        except BaseException as e:   # OSError, or cancelled by the server
+            self._fail(e)
+            raise
+        self._last = ticks_ms()
+
+    def _fail(self, exc):
+        if self.closed:
+            return
+        self.closed = True
+        errno = getattr(exc, "errno", None)
+        if isinstance(exc, OSError) and errno:
+            self._errno = errno
+        guard = self._guard
+        self._guard = None
+        if guard is not None:
+            try:
+                guard.cancel()
+            except Exception:
+                pass
+        cb = self._on_close
+        if cb is not None:
+            cb()
+
+    def close(self):
+        """End the stream: the next send raises, the server closes the
+        connection when the handler returns."""
+        self._fail(None)
+        try:
+            self.writer.close()
+        except Exception:
+            pass
+
+    async def _run_guard(self):
+        # Reads (and discards) whatever the client sends: EOF or an error
+        # means it is gone. With a heartbeat the read is bounded by the
+        # time left until the next comment is due; the comment is skipped
+        # while a send is in progress (bytes are flowing anyway) and goes
+        # through the same lock, so two drains never overlap.
+        import asyncio
+        hb = self.heartbeat
+        reader = self.reader
+        try:
+            while not self.closed:
+                if not hb:
+                    data = await reader.read(_READ_CHUNK)
+                else:
+                    wait = hb - ticks_diff(ticks_ms(), self._last) / 1000
+                    if wait <= 0:
+                        if not self._lock.locked():
+                            await self._send(_HEARTBEAT)
+                        wait = hb
+                    try:
+                        data = await asyncio.wait_for(reader.read(_READ_CHUNK), wait)
+                    except asyncio.TimeoutError:
+                        continue
+                if not data:
+                    break
+        except asyncio.CancelledError:
+            return
+        except Exception as e:
+            self._guard = None
+            self._fail(e)
+            return
+        self._guard = None
+        self._fail(None)
+
+
+class Broadcaster(BroadcastCore):
+    """One producer, many event streams: `publish()` once, every subscriber
+    gets it.
+
+    - ids are assigned here (consecutive ints from `first_id`);
+    - the last `ring` events are kept: a client reconnecting with
+      `Last-Event-ID` gets what it missed first (no gap, no duplicate);
+    - each subscriber is a cursor into that ring, so a slow one never
+      slows the others; one that falls out of the ring gets a `skipped`
+      event (or is dropped with `on_lag="drop"`), one that stops reading
+      is dropped by the server's send timeout;
+    - at most `max_subscribers` streams: more get 503 + Retry-After;
+    - `heartbeat` seconds without an event send a comment to every stream.
+    """
+
+    def __init__(self, ring=32, max_subscribers=16, heartbeat=15, first_id=1,
+                 on_lag="skip", gap_event="skipped", retry=None, watch=False):
+        BroadcastCore.__init__(self, ring, max_subscribers, first_id, on_lag,
+                               gap_event, retry)
+        self.heartbeat_interval = heartbeat
+        self.watch = watch
+        self._event = None
+        self._timer = None
+
+    def _wake(self):
+        ev = self._event
+        if ev is not None:
+            ev.set()      # every waiting stream runs once
+            ev.clear()
+
+    async def serve(self, reader, writer, request=None, headers=None,
+                    last_event_id=None):
+        """Run one client's stream until it goes away (or the broadcaster
+        drops it). Answers 503 when the subscriber limit is reached.
+        `last_event_id` resumes when the request has no `Last-Event-ID`
+        header (a page that opened a new EventSource can pass its last id
+        in the URL: the header only comes with the browser's own retries)."""
+        if request is None:
+            request = getattr(writer, "request", None)
+        if self.closed or len(self.subscribers) >= self.max_subscribers:
+            take_over = getattr(writer, "take_over", None)
+            if take_over is not None:
+                take_over()
+            try:
+                writer.write(encode_full_response())
+                await writer.drain()
+            except OSError:
+                pass
+            return
+        es = EventSource(reader, writer, request, headers=headers,
+                         retry=self.retry, watch=self.watch)
+        if es.last_event_id is None:
+            es.last_event_id = last_event_id
+        try:
+            await es
+        except OSError:
+            return
+        await self.stream(es)
+
+    async def stream(self, es):
+        """Feed an already started EventSource until its client goes away.
+        Raises Full at the subscriber limit."""
+        import asyncio
+        sub = self.subscribe(es.last_event_id)
+        if self._event is None:
+            self._event = asyncio.Event()
+        if self._timer is None and self.heartbeat_interval:
+            self._timer = asyncio.create_task(self._beat())
+        es._on_close = self._wake
+        event = self._event
+        try:
+            while not (sub.dropped or es.closed):
+                n = size = 0
+                while n < _BATCH and size < _BATCH_BYTES:
+                    data = self.take(sub)
+                    if data is None:
+                        break
+                    es._put(data)
+                    n += 1
+                    size += len(data)
+                if n == 0 and self.take_ping(sub):
+                    es._put(_HEARTBEAT)
+                    n = 1
+                if n:
+                    await es._flush()
+                else:
+                    await event.wait()
+        except OSError:       # the client went away, or Lagged
+            pass
+        finally:
+            self.unsubscribe(sub)
+            es._on_close = None
+            es.close()
+
+    async def _beat(self):
+        import asyncio
+        try:
+            last = self.published
+            while self.subscribers and not self.closed:
+                await asyncio.sleep(self.heartbeat_interval)
+                if self.published == last:
+                    self.heartbeat()
+                last = self.published
+        finally:
+            self._timer = None
