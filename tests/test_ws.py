@@ -20,8 +20,8 @@ from wsproto import ConnectionType, WSConnection
 from wsproto.events import (AcceptConnection, BytesMessage, CloseConnection, Message,
                             Ping, Pong, RejectConnection, RejectData, Request, TextMessage)
 
-from conftest import (ROOT, AppProcess, free_port, micropython_exe, runtime_cmd,
-                      runtime_env, wait_port)
+from conftest import (ROOT, AppProcess, base_runtime, free_port, micropython_exe,
+                      runtime_cmd, runtime_env, wait_port)
 from test_ws_unit import client_frame
 
 APP = os.path.join(ROOT, "tests", "apps", "ws_app.py")
@@ -72,22 +72,25 @@ def mpy_package(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(runtime, tmp_path_factory):
     """The main server: big enough for 1 MB (CPython) / 64 KB (MicroPython)."""
-    limit = 2 * MB if runtime == "cpython" else 70000
+    limit = 2 * MB if base_runtime(runtime) == "cpython" else 70000
     app = launch(runtime, tmp_path_factory.mktemp("ws"), {"AHTTP_WS_MAX": str(limit)})
     yield app
     app.stop()
 
 
 SMALL_LIMIT = 20000
-# MicroPython: the compiled package leaves ~80 KB free at this heap on the
-# 64-bit unix port, the budget of an ESP32-class board after its firmware.
-SMALL_HEAP = "160k"
+# MicroPython: the compiled package leaves ~145 KB free at this heap on the
+# 64-bit unix port (where loaded bytecode lives in the heap too). 16 KB
+# messages need two 16 KB blocks at once (the handler still holds the last
+# message while the next one is joined); 192k works but fails now and then
+# on fragmentation.
+SMALL_HEAP = "224k"
 
 
 @pytest.fixture(scope="module")
 def small_server(runtime, tmp_path_factory, mpy_package):
     """A server with max_message_size=20000, and a small heap on MicroPython."""
-    if runtime == "micropython":
+    if base_runtime(runtime) == "micropython":
         app = launch(runtime, tmp_path_factory.mktemp("ws"), {"AHTTP_WS_MAX": str(SMALL_LIMIT)},
                      heapsize=SMALL_HEAP, extra_path=[mpy_package])
     else:
@@ -286,7 +289,7 @@ def test_permessage_deflate_offer_is_declined(server):
 # -- echo ------------------------------------------------------------------------
 
 def sizes(runtime):
-    if runtime == "cpython":
+    if base_runtime(runtime) == "cpython":
         return [0, 125, 126, 65535, 65536, MB]
     return [0, 125, 126, 65535, 65536]
 
@@ -363,6 +366,7 @@ def test_server_close_sends_code_and_reason(server):
         assert info.value.rcvd.code == 4001 and info.value.rcvd.reason == "bye"
 
 
+@pytest.mark.async_only("a second task sends while the handler waits in receive()")
 def test_send_from_another_task_while_receive_waits(server):
     ws = RawWS(server.port, "/push")
     ws.send("a")
@@ -404,6 +408,7 @@ def test_protocol_violation_closes_with_code(server, name, data, code):
     assert ws.event() == ("text", "ok")
     ws.send_raw(data)
     assert ws.event()[:2] == ("close", code)
+    ws.send_raw(client_frame(8, code.to_bytes(2, "big")))      # the client's answer
     assert ws.event() == ("eof",)
 
 
@@ -470,6 +475,7 @@ def test_abrupt_disconnects_leave_the_server_serving(server):
     assert wait_closes(server, key, before + 4) == before + 4
 
 
+@pytest.mark.async_only("keepalive pings come from a background task")
 def test_keepalive_drops_a_peer_that_never_answers_pings(server):
     key = "keepalive 1006 keepalive ping timeout"
     before = closes(server).get(key, 0)
@@ -485,6 +491,7 @@ def test_keepalive_drops_a_peer_that_never_answers_pings(server):
     assert wait_closes(server, key, before + 1) == before + 1
 
 
+@pytest.mark.async_only("keepalive pings come from a background task")
 def test_keepalive_keeps_a_live_peer(server):
     with connect(ws_url(server, "/keepalive"), open_timeout=TIMEOUT) as ws:
         for i in range(3):

@@ -8,12 +8,17 @@ import os
 import struct
 import subprocess
 
+import sys
+
 import pytest
 
-from ahttp import _ws
-from ahttp._ws import ProtocolError
-
 from conftest import ROOT, micropython_exe, runtime_env
+
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)      # the package from this checkout
+
+import ahttp._ws as _ws  # noqa: E402
+from ahttp._ws import ProtocolError  # noqa: E402
 
 MASK = b"\x37\xfa\x21\x3d"
 
@@ -35,6 +40,16 @@ def client_frame(opcode, payload=b"", fin=True, mask=MASK, rsv=0, length=None):
         payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         head += mask
     return head + payload
+
+
+def joined(frame):
+    """A frame with its payload as one bytearray (big ones come in pieces)."""
+    if frame is None:
+        return None
+    fin, opcode, payload = frame
+    if isinstance(payload, list):
+        payload = bytearray(b"".join(payload))
+    return (fin, opcode, payload)
 
 
 def feed_all(proto, data, step=None):
@@ -175,7 +190,7 @@ def test_parser_returns_frames_fed_whole_bytewise_and_chunked(size, step):
     frames = []
     for i in range(0, len(data), step or len(data)):
         parser.feed(data[i:i + (step or len(data))])
-        frame = parser.next_frame()
+        frame = joined(parser.next_frame())
         if frame is not None:
             frames.append(frame)
     assert frames == [(True, _ws.OP_BINARY, bytearray(payload))]
@@ -194,7 +209,7 @@ def test_parser_needs_more_reports_missing_bytes():
     assert parser.next_frame() is None
     assert parser.wanted() == len(data) - 10
     parser.feed(data[10:])
-    assert parser.next_frame()[2] == b"x" * 1000
+    assert joined(parser.next_frame())[2] == b"x" * 1000
 
 
 PARSE_ERRORS = [
@@ -334,7 +349,7 @@ UTF8_CASES = [
 # Run the same checks inside MicroPython: its str() decoder alone accepts
 # overlong forms and surrogates.
 _MP_SCRIPT = r"""
-from ahttp import _ws
+import ahttp._ws as _ws
 import sys
 cases = %r
 for data in cases:
@@ -394,7 +409,7 @@ def test_utf8_check_agrees_with_cpython_under_micropython():
 
 
 _MP_FRAMES = r"""
-from ahttp import _ws
+import ahttp._ws as _ws
 import struct
 mask = b"\x37\xfa\x21\x3d"
 def frame(op, payload, fin=True):
@@ -425,3 +440,35 @@ def test_parser_works_under_micropython():
     out = subprocess.run([micropython_exe(), "-c", _MP_FRAMES], env=runtime_env("micropython"),
                          capture_output=True, timeout=60, cwd=ROOT)
     assert out.stdout.strip() == b"frames ok", out.stderr.decode() + out.stdout.decode()
+
+
+# -- after a protocol error -------------------------------------------------------
+
+def test_after_an_error_frames_are_skipped_unbuffered_until_the_close_reply():
+    proto = _ws.Protocol(max_message_size=1000)
+    big = client_frame(_ws.OP_BINARY, b"z" * 300000)
+    with pytest.raises(ProtocolError) as info:
+        feed_all(proto, big[:20])
+    assert info.value.code == 1009
+    assert proto.fail(info.value) == b"\x88\x0f\x03\xf1frame too big"
+    events = feed_all(proto, big[20:] + client_frame(_ws.OP_PING) + client_frame(_ws.OP_CLOSE, b"\x03\xf1"),
+                      step=65536)
+    assert events == [(_ws.CLOSE, 1009, "frame too big")]
+    assert proto.parser.buffered() < 65536
+
+
+def test_the_refused_frame_is_not_taken_for_the_close_reply():
+    proto = _ws.Protocol()
+    with pytest.raises(ProtocolError):
+        feed_all(proto, client_frame(_ws.OP_CLOSE, b"\x03\xe8", fin=False))
+    proto.fail(ProtocolError(1002, "x"))
+    assert feed_all(proto, b"") == []
+    assert feed_all(proto, client_frame(_ws.OP_CLOSE, b"\x03\xea")) == [(_ws.CLOSE, 1002, "x")]
+
+
+def test_big_text_is_sent_in_encoded_pieces():
+    text = "é" * 10000
+    head, body = _ws.Protocol().encode_message(text)
+    assert head == b"\x81\x7e" + struct.pack("!H", 20000) and body is text
+    assert b"".join(_ws.pieces(body)) == text.encode()
+    assert max(len(p) for p in _ws.pieces(body)) <= 4096

@@ -1,0 +1,762 @@
+"""Sans-IO WebSocket (RFC 6455, server side): handshake, frames, UTF-8, close.
+
+Bytes go in through `Protocol.feed()`, events come out of `next_event()`, and
+the `encode_*` helpers return the bytes to write. Every protocol decision and
+limit lives here so the async (ws.py) and blocking (sync.py) drivers only move
+bytes. Never import asyncio or touch a socket in this module.
+"""
+import binascii
+import hashlib
+import struct
+
+from ._compat import const, MICROPYTHON
+from ._http import HTTPError
+
+if MICROPYTHON:
+    import gc as _gc    # see _COLLECT_AT
+else:
+    _gc = None
+
+# Opcodes.
+OP_CONT = const(0)
+OP_TEXT = const(1)
+OP_BINARY = const(2)
+OP_CLOSE = const(8)
+OP_PING = const(9)
+OP_PONG = const(10)
+
+# Events returned by Protocol.next_event(): (kind, value[, reason]).
+MESSAGE = const(1)   # (MESSAGE, str | bytes)
+PING = const(2)      # (PING, payload) - the driver answers with send_pong()
+PONG = const(3)      # (PONG, payload)
+CLOSE = const(4)     # (CLOSE, code, reason) - the driver sends close_reply()
+
+# Close codes.
+CLOSE_NORMAL = const(1000)
+CLOSE_GOING_AWAY = const(1001)
+CLOSE_PROTOCOL_ERROR = const(1002)
+CLOSE_UNSUPPORTED = const(1003)
+CLOSE_NO_STATUS = const(1005)
+CLOSE_ABNORMAL = const(1006)
+CLOSE_INVALID_DATA = const(1007)
+CLOSE_POLICY = const(1008)
+CLOSE_TOO_BIG = const(1009)
+CLOSE_INTERNAL = const(1011)
+
+DEFAULT_MAX_MESSAGE = const(65536)
+
+_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+# Payloads at least this big are collected as the list of pieces read, not
+# in one growing buffer: on a board the heap is fragmented, and the only
+# block as big as the message is then the bytes/str handed to the handler,
+# joined once.
+_BIG = const(512)
+_UNMASK_CHUNK = const(256)
+_JOIN = const(8192)         # frames up to this size are written in one piece
+_COLLECT_AT = const(8192)   # MicroPython: gc before collecting a frame this big,
+                            # so its pieces do not split the remaining free blocks
+_PIECE = const(4096)        # big messages are sent in pieces of this size
+_AGAIN = object()
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+class ProtocolError(Exception):
+    """A violation by the peer; `code` is the close code to send."""
+
+    def __init__(self, code, reason):
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+
+class HandshakeError(HTTPError):
+    """The upgrade request is refused: the server answers with `status`,
+    the reason as the text body and `headers` (an HTTPError, so both drivers
+    translate it at their one error boundary)."""
+
+    def __init__(self, status, reason, headers=None):
+        HTTPError.__init__(self, status, reason, list(headers) if headers else None)
+        self.reason = reason
+
+
+# -- handshake ---------------------------------------------------------------
+
+def _tokens(value):
+    """Comma-separated header tokens, lower-cased and stripped."""
+    if not value:
+        return []
+    return [t.strip().lower() for t in value.split(",") if t.strip()]
+
+
+def check_request(method, version, headers):
+    """Validate an upgrade request; return its Sec-WebSocket-Key.
+
+    `headers` is a dict with lower-case names and str values. Raises
+    HandshakeError(400 or 426, reason) when the request cannot be upgraded.
+    """
+    if method != "GET":
+        raise HandshakeError(400, "WebSocket handshake must use GET")
+    if version and (version.endswith("1.0") or version.endswith("0.9")):
+        raise HandshakeError(400, "WebSocket handshake needs HTTP/1.1")
+    if "websocket" not in _tokens(headers.get("upgrade")):
+        raise HandshakeError(426, "Upgrade: websocket header expected",
+                             (("Upgrade", "websocket"), ("Connection", "Upgrade")))
+    if "upgrade" not in _tokens(headers.get("connection")):
+        raise HandshakeError(400, "Connection: Upgrade header expected")
+    if (headers.get("sec-websocket-version") or "").strip() != "13":
+        raise HandshakeError(426, "Sec-WebSocket-Version 13 expected",
+                             (("Sec-WebSocket-Version", "13"),))
+    key = (headers.get("sec-websocket-key") or "").strip()
+    if not valid_key(key):
+        raise HandshakeError(400, "invalid Sec-WebSocket-Key")
+    return key
+
+
+def valid_key(key):
+    """A key is the base64 encoding of 16 bytes: 22 characters and '=='."""
+    if len(key) != 24 or not key.endswith("=="):
+        return False
+    for c in key[:22]:
+        if c not in _B64:
+            return False
+    try:
+        return len(binascii.a2b_base64(key)) == 16
+    except (ValueError, binascii.Error):
+        return False
+
+
+def accept_key(key):
+    """Sec-WebSocket-Accept for a Sec-WebSocket-Key (str in, str out)."""
+    digest = hashlib.sha1(key.encode() + _GUID).digest()
+    return binascii.b2a_base64(digest).strip().decode()
+
+
+def select_subprotocol(offered, supported):
+    """The first of the server's `supported` subprotocols the client offered
+    (the Sec-WebSocket-Protocol header value), or None."""
+    if not offered or not supported:
+        return None
+    client = [t.strip() for t in offered.split(",")]
+    for name in supported:
+        if name in client:
+            return name
+    return None
+
+
+def _header_lines(headers):
+    out = []
+    for name, value in headers:
+        name = str(name)
+        value = str(value)
+        if "\r" in name or "\n" in name or "\r" in value or "\n" in value:
+            raise ValueError("newline in header")
+        out.append(name + ": " + value + "\r\n")
+    return out
+
+
+def encode_accept(key, subprotocol=None, headers=()):
+    """The 101 response completing the handshake. Extensions offered by the
+    client (permessage-deflate) are declined by not naming them."""
+    lines = ["HTTP/1.1 101 Switching Protocols\r\n",
+             "Upgrade: websocket\r\n",
+             "Connection: Upgrade\r\n",
+             "Sec-WebSocket-Accept: " + accept_key(key) + "\r\n"]
+    if subprotocol:
+        lines.append("Sec-WebSocket-Protocol: " + subprotocol + "\r\n")
+    lines += _header_lines(headers)
+    lines.append("\r\n")
+    return "".join(lines).encode()
+
+
+# -- frames ------------------------------------------------------------------
+
+def encode_header(opcode, length, fin=True, mask=None):
+    """Frame header bytes; the payload follows (masked by the caller if
+    `mask` is given, see apply_mask)."""
+    b0 = (0x80 if fin else 0) | opcode
+    m = 0x80 if mask else 0
+    if length < 126:
+        head = struct.pack("!BB", b0, m | length)
+    elif length < 65536:
+        head = struct.pack("!BBH", b0, m | 126, length)
+    else:
+        head = struct.pack("!BBQ", b0, m | 127, length)
+    if mask:
+        head += mask
+    return head
+
+
+def encode_frame(opcode, payload=b"", fin=True, mask=None):
+    """One whole frame as bytes (servers send unmasked frames)."""
+    if mask:
+        payload = apply_mask(bytearray(payload), mask)
+    return encode_header(opcode, len(payload), fin, mask) + payload
+
+
+def encode_close(code=CLOSE_NORMAL, reason="", mask=None):
+    """A close frame; code None sends an empty payload."""
+    if code is None:
+        return encode_frame(OP_CLOSE, b"", mask=mask)
+    payload = struct.pack("!H", code) + reason.encode()
+    if len(payload) > 125:
+        raise ValueError("close reason longer than 123 bytes")
+    return encode_frame(OP_CLOSE, payload, mask=mask)
+
+
+def _probe_big_ints():
+    # Ports without arbitrary-precision ints overflow in from_bytes: unmask
+    # in smaller words there.
+    for size in (_UNMASK_CHUNK, 8, 4):
+        try:
+            v = int.from_bytes(b"\xff" * size, "big")
+            if v.to_bytes(size, "big") == b"\xff" * size:
+                return size
+        except (OverflowError, ValueError):
+            pass
+    return 0
+
+
+_WORD = _probe_big_ints()
+
+
+def apply_mask(buf, mask):
+    """XOR a bytearray in place with a 4-byte mask (same call unmasks).
+
+    Works a chunk at a time through int.from_bytes so it runs at C speed on
+    both runtimes without allocating more than one chunk."""
+    n = len(buf)
+    if not n:
+        return buf
+    if not _WORD:
+        for i in range(n):
+            buf[i] ^= mask[i & 3]
+        return buf
+    mv = memoryview(buf)
+    word = _WORD
+    m = int.from_bytes(mask * (word // 4), "big")
+    i = 0
+    while i + word <= n:
+        mv[i:i + word] = (int.from_bytes(mv[i:i + word], "big") ^ m).to_bytes(word, "big")
+        i += word
+    if i < n:
+        r = n - i
+        m = int.from_bytes((mask * (r // 4 + 1))[:r], "big")
+        mv[i:n] = (int.from_bytes(mv[i:n], "big") ^ m).to_bytes(r, "big")
+    return buf
+
+
+class FrameParser:
+    """Bytes in, frames out: `feed(data)`, then `next_frame()` returns
+    (fin, opcode, payload), or None when more bytes are needed. The payload
+    is unmasked, in a bytearray, or for a big frame that arrived in several
+    reads a list of bytearrays (see _BIG).
+
+    Headers are validated before the payload is buffered (reserved bits and
+    opcodes, control frame rules, masking, `max_frame_size`), and `on_header`
+    (fin, opcode, length) can refuse a frame by raising ProtocolError, so a
+    peer can never make this allocate beyond the configured bounds.
+    """
+
+    def __init__(self, max_frame_size=DEFAULT_MAX_MESSAGE, require_mask=True,
+                 on_header=None):
+        self.max_frame_size = max_frame_size
+        self.require_mask = require_mask
+        self.on_header = on_header
+        self._buf = bytearray()
+        self._off = 0
+        self._hdr = None        # (fin, opcode, length, mask, header_len)
+        self._pieces = None     # payload pieces of a big frame
+        self._need = 0          # payload bytes still to come into _pieces
+        # After a protocol error: validate nothing, drop every payload
+        # unbuffered, return only close frames (to finish the handshake).
+        self.discard = False
+        self._skip = 0
+        self._refused = False
+
+    def feed(self, data):
+        if not data:
+            return
+        if self._skip:
+            k = len(data) if len(data) < self._skip else self._skip
+            self._skip -= k
+            if k == len(data):
+                return
+            data = memoryview(data)[k:]
+        if self._need:
+            k = len(data) if len(data) < self._need else self._need
+            self._pieces.append(bytearray(data if k == len(data) else memoryview(data)[:k]))
+            self._need -= k
+            if k == len(data):
+                return
+            data = memoryview(data)[k:]
+        if self._off >= len(self._buf):
+            self._buf = bytearray(data)
+            self._off = 0
+        else:
+            if self._off:
+                # Compact instead of `del buf[:n]` (MicroPython refuses it).
+                self._buf = self._buf[self._off:]
+                self._off = 0
+            self._buf += data
+
+    def buffered(self):
+        """Bytes received but not yet returned as frames."""
+        n = len(self._buf) - self._off
+        if self._pieces:
+            for piece in self._pieces:
+                n += len(piece)
+        return n
+
+    def wanted(self):
+        """How many more bytes the current frame needs (at least 1)."""
+        if self._pieces is not None:
+            return max(1, self._need)
+        avail = len(self._buf) - self._off
+        if self._hdr is not None:
+            return max(1, self._hdr[2] - avail)
+        return max(1, 2 - avail)
+
+    def _parse_header(self):
+        buf = self._buf
+        off = self._off
+        avail = len(buf) - off
+        if avail < 2:
+            return None
+        b0 = buf[off]
+        b1 = buf[off + 1]
+        n = b1 & 0x7F
+        hl = 2
+        if n == 126:
+            hl = 4
+        elif n == 127:
+            hl = 10
+        if b1 & 0x80:
+            hl += 4
+        if avail < hl:
+            return None
+        fin = b0 & 0x80 != 0
+        opcode = b0 & 0x0F
+        if self.discard:
+            if n == 126:
+                n = (buf[off + 2] << 8) | buf[off + 3]
+            elif n == 127:
+                n = struct.unpack("!Q", bytes(buf[off + 2:off + 10]))[0]
+            mask = bytes(buf[off + hl - 4:off + hl]) if b1 & 0x80 else None
+            return (fin, opcode, n, mask, hl)
+        if b0 & 0x70:
+            raise ProtocolError(CLOSE_PROTOCOL_ERROR, "reserved bits set")
+        if opcode > OP_BINARY and opcode < OP_CLOSE or opcode > OP_PONG:
+            raise ProtocolError(CLOSE_PROTOCOL_ERROR, "reserved opcode")
+        if opcode >= OP_CLOSE:
+            if not fin:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "fragmented control frame")
+            if n > 125:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "control frame too long")
+        if n == 126:
+            n = (buf[off + 2] << 8) | buf[off + 3]
+            if n < 126:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "non-minimal length")
+        elif n == 127:
+            if buf[off + 2] & 0x80:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "length MSB set")
+            n = struct.unpack("!Q", bytes(buf[off + 2:off + 10]))[0]
+            if n < 65536:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "non-minimal length")
+        mask = None
+        if b1 & 0x80:
+            mask = bytes(buf[off + hl - 4:off + hl])
+        elif self.require_mask:
+            raise ProtocolError(CLOSE_PROTOCOL_ERROR, "unmasked frame from client")
+        if self.max_frame_size is not None and n > self.max_frame_size:
+            raise ProtocolError(CLOSE_TOO_BIG, "frame too big")
+        if self.on_header is not None:
+            self.on_header(fin, opcode, n)
+        return (fin, opcode, n, mask, hl)
+
+    def next_frame(self):
+        while True:
+            frame = self._next()
+            if frame is not _AGAIN:
+                return frame
+
+    def _next(self):
+        hdr = self._hdr
+        if self._pieces is not None:
+            if self._need:
+                return None
+            payload = self._pieces
+            self._pieces = None
+        else:
+            refused = False
+            if hdr is None:
+                # A header that raises stays unconsumed and marked: in
+                # discard mode it is skipped, never taken for a close reply.
+                refused = self._refused
+                self._refused = True
+                hdr = self._parse_header()
+                self._refused = False
+                if hdr is None:
+                    self._refused = refused
+                    return None
+                self._hdr = hdr
+                self._off += hdr[4]
+            n = hdr[2]
+            avail = len(self._buf) - self._off
+            if self.discard and (hdr[1] != OP_CLOSE or n > 125 or refused):
+                self._hdr = None
+                if avail >= n:
+                    self._off += n
+                else:
+                    self._skip = n - avail
+                    self._buf = bytearray()
+                    self._off = 0
+                return _AGAIN
+            if avail >= n:
+                off = self._off
+                payload = self._buf[off:off + n]
+                self._off = off + n
+                if self._off >= len(self._buf):
+                    self._buf = bytearray()
+                    self._off = 0
+            elif n >= _BIG:
+                # Collect the pieces as they come: no growth, no big block.
+                if n >= _COLLECT_AT and _gc is not None:
+                    _gc.collect()
+                self._pieces = [self._buf[self._off:]] if avail else []
+                self._buf = bytearray()
+                self._off = 0
+                self._need = n - avail
+                return None
+            else:
+                return None
+        self._hdr = None
+        mask = hdr[3]
+        if mask is not None:
+            if type(payload) is list:
+                pos = 0
+                for piece in payload:
+                    r = pos & 3
+                    apply_mask(piece, mask[r:] + mask[:r] if r else mask)
+                    pos += len(piece)
+            else:
+                apply_mask(payload, mask)
+        return (hdr[0], hdr[1], payload)
+
+
+# -- UTF-8 ---------------------------------------------------------------------
+
+def _decode_is_strict():
+    try:
+        b"\xed\xa0\x80".decode()
+    except UnicodeError:
+        return True
+    return False
+
+
+# MicroPython's decoder checks the structure of sequences but accepts
+# overlong forms, surrogates and code points above U+10FFFF: check those
+# by looking at the few lead bytes that can start them.
+_STRICT = _decode_is_strict()
+# lead byte -> (lowest, highest) allowed second byte; None: never valid.
+_LEADS = ((0xC0, None), (0xC1, None), (0xE0, (0xA0, 0xBF)), (0xED, (0x80, 0x9F)),
+          (0xF0, (0x90, 0xBF)), (0xF4, (0x80, 0x8F)), (0xF5, None), (0xF6, None),
+          (0xF7, None), (0xF8, None), (0xF9, None), (0xFA, None), (0xFB, None),
+          (0xFC, None), (0xFD, None), (0xFE, None), (0xFF, None))
+
+
+def _lax_check(data):
+    n = len(data)
+    for lead, second in _LEADS:
+        pat = bytes((lead,))
+        i = data.find(pat)
+        while i >= 0:
+            if second is None:
+                return False
+            if i + 1 < n:
+                b = data[i + 1]
+                if b < second[0] or b > second[1]:
+                    return False
+            i = data.find(pat, i + 1)
+    return True
+
+
+def decode_utf8(data):
+    """Strict UTF-8 decoding of a complete text; ProtocolError(1007) if bad."""
+    try:
+        s = str(data, "utf-8")
+    except UnicodeError:
+        raise ProtocolError(CLOSE_INVALID_DATA, "invalid UTF-8")
+    if not _STRICT and len(s) != len(data) and not _lax_check(data):
+        raise ProtocolError(CLOSE_INVALID_DATA, "invalid UTF-8")
+    return s
+
+
+def _seq_len(b):
+    if b < 0x80:
+        return 1
+    if b < 0xC2:
+        return 0        # continuation byte or overlong lead: invalid as lead
+    if b < 0xE0:
+        return 2
+    if b < 0xF0:
+        return 3
+    if b < 0xF5:
+        return 4
+    return 0
+
+
+def _valid_prefix(tail):
+    """Can the incomplete sequence `tail` still become a valid character?"""
+    need = _seq_len(tail[0])
+    if need <= len(tail):
+        return False
+    for i in range(1, len(tail)):
+        b = tail[i]
+        if b & 0xC0 != 0x80:
+            return False
+    if len(tail) > 1:
+        for lead, second in _LEADS:
+            if lead == tail[0] and second is not None:
+                if tail[1] < second[0] or tail[1] > second[1]:
+                    return False
+    return True
+
+
+class Utf8Validator:
+    """Incremental UTF-8 decoding for text split across frames or pieces:
+    feed() decodes and returns the complete prefix, carries up to 3 bytes of
+    an unfinished character, and fails (1007) as soon as no continuation
+    could make the text valid."""
+
+    def __init__(self):
+        self._tail = b""
+
+    def feed(self, data, final):
+        if self._tail:
+            data = self._tail + bytes(data)
+            self._tail = b""
+        n = len(data)
+        cut = n
+        k = 1
+        while k <= 3 and k <= n:
+            b = data[n - k]
+            if b & 0xC0 != 0x80:
+                if _seq_len(b) > k:
+                    cut = n - k
+                break
+            k += 1
+        text = decode_utf8(data if cut == n else data[:cut]) if cut else ""
+        if cut < n:
+            tail = bytes(data[cut:])
+            if final or not _valid_prefix(tail):
+                raise ProtocolError(CLOSE_INVALID_DATA, "invalid UTF-8")
+            self._tail = tail
+        return text
+
+
+# -- close codes -----------------------------------------------------------------
+
+def valid_close_code(code):
+    """Codes a peer may put in a close frame (RFC 6455 7.4, IANA registry)."""
+    if 1000 <= code <= 1003 or 1007 <= code <= 1014:
+        return True
+    return 3000 <= code <= 4999
+
+
+def parse_close(payload):
+    """(code, reason) from a close frame payload; 1005 when it is empty."""
+    n = len(payload)
+    if n == 0:
+        return CLOSE_NO_STATUS, ""
+    if n == 1:
+        raise ProtocolError(CLOSE_PROTOCOL_ERROR, "close frame payload of 1 byte")
+    code = (payload[0] << 8) | payload[1]
+    if not valid_close_code(code):
+        raise ProtocolError(CLOSE_PROTOCOL_ERROR, "invalid close code")
+    return code, decode_utf8(payload[2:]) if n > 2 else ""
+
+
+# -- the connection state --------------------------------------------------------
+
+def pieces(body, size=_PIECE):
+    """A big message body in pieces of about `size` bytes (str: encoded)."""
+    if isinstance(body, str):
+        step = size // 4 if len(body) * 4 > size else size
+        for i in range(0, len(body), step):
+            yield body[i:i + step].encode()
+    else:
+        mv = memoryview(body)
+        for i in range(0, len(body), size):
+            yield bytes(mv[i:i + size])
+
+
+class Protocol:
+    """One server-side WebSocket connection, sans I/O.
+
+    feed(bytes) / next_event() -> event or None; encode_message(),
+    send_pong(), close_frame(), close_reply(), fail() return bytes to write.
+    Limits: `max_message_size` (whole message after reassembly) and
+    `max_frame_size`; both are checked from frame headers, before buffering.
+    """
+
+    def __init__(self, max_message_size=DEFAULT_MAX_MESSAGE, max_frame_size=None,
+                 require_mask=True):
+        if max_frame_size is None:
+            max_frame_size = max_message_size
+        self.max_message_size = max_message_size
+        self.parser = FrameParser(max_frame_size, require_mask, self._on_header)
+        self._hdr_msg = 0       # opcode of the message in progress (headers)
+        self._hdr_size = 0
+        self._msg_op = 0        # the same, as payloads arrive
+        self._parts = None
+        self._utf8 = None
+        self.close_sent = False
+        self.close_received = False
+        self.close_code = None
+        self.close_reason = ""
+
+    def _on_header(self, fin, opcode, length):
+        if opcode >= OP_CLOSE:
+            return
+        if opcode == OP_CONT:
+            if not self._hdr_msg:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "continuation without a message")
+            size = self._hdr_size + length
+        else:
+            if self._hdr_msg:
+                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one")
+            size = length
+        if self.max_message_size is not None and size > self.max_message_size:
+            raise ProtocolError(CLOSE_TOO_BIG, "message too big")
+        self._hdr_size = size
+        if fin:
+            self._hdr_msg = 0
+        elif opcode != OP_CONT:
+            self._hdr_msg = opcode
+
+    def feed(self, data):
+        self.parser.feed(data)
+
+    def next_event(self):
+        """The next event, or None when more bytes are needed. Raises
+        ProtocolError; the driver then sends fail(error) and closes."""
+        while True:
+            frame = self.parser.next_frame()
+            if frame is None:
+                return None
+            fin, opcode, payload = frame
+            if self.close_received:
+                continue        # nothing may follow a close frame
+            if self.parser.discard:
+                # Failed: only the peer's close frame matters now.
+                self.close_received = True
+                return (CLOSE, self.close_code, self.close_reason)
+            if opcode == OP_CLOSE:
+                code, reason = parse_close(payload)
+                self.close_received = True
+                self.close_code = code
+                self.close_reason = reason
+                return (CLOSE, code, reason)
+            if opcode == OP_PING:
+                return (PING, bytes(payload))
+            if opcode == OP_PONG:
+                return (PONG, bytes(payload))
+            if type(payload) is not list:
+                if fin and opcode != OP_CONT:       # the common case
+                    if opcode == OP_TEXT:
+                        return (MESSAGE, decode_utf8(payload))
+                    return (MESSAGE, bytes(payload))
+                payload = [payload]
+            if opcode != OP_CONT:
+                self._msg_op = opcode
+                self._parts = []
+                if opcode == OP_TEXT:
+                    self._utf8 = Utf8Validator()
+            parts = self._parts
+            last = len(payload) - 1
+            if self._msg_op == OP_TEXT:
+                # Decode piece by piece: fails fast, and the pieces of the
+                # message are never all held as bytes next to the str.
+                utf8 = self._utf8
+                for i in range(len(payload)):
+                    parts.append(utf8.feed(payload[i], fin and i == last))
+                    payload[i] = None
+            else:
+                parts.extend(payload)
+            if not fin:
+                continue
+            self._parts = None
+            self._utf8 = None
+            if self._msg_op == OP_TEXT:
+                return (MESSAGE, parts[0] if len(parts) == 1 else "".join(parts))
+            return (MESSAGE, b"".join(parts))
+
+    # Outgoing frames (unmasked: this is the server side).
+
+    def encode_message(self, data):
+        """(frame, None) for a small message, else (header, body): write the
+        header, then each piece of pieces(body).
+
+        Small frames come joined: a header sent alone makes Nagle's
+        algorithm hold the payload back until the peer's delayed ACK (tens
+        of ms per message). A big str is encoded piece by piece, so sending
+        it never needs a second block as big as the message."""
+        if isinstance(data, str):
+            if len(data) <= _JOIN // 4:
+                data = data.encode()
+                return encode_header(OP_TEXT, len(data)) + data, None
+            n = 0
+            for piece in pieces(data):
+                n += len(piece)
+            return encode_header(OP_TEXT, n), data
+        if len(data) <= _JOIN:
+            return encode_header(OP_BINARY, len(data)) + data, None
+        return encode_header(OP_BINARY, len(data)), data
+
+    def ping_frame(self, data=b""):
+        if isinstance(data, str):
+            data = data.encode()
+        if len(data) > 125:
+            raise ValueError("ping payload longer than 125 bytes")
+        return encode_frame(OP_PING, data)
+
+    def send_pong(self, data):
+        return encode_frame(OP_PONG, data)
+
+    def close_frame(self, code=CLOSE_NORMAL, reason=""):
+        """Our close frame (validated); marks the close as sent."""
+        if code is not None and not valid_close_code(code):
+            raise ValueError("invalid close code %r" % (code,))
+        frame = encode_close(code, reason)
+        self.close_sent = True
+        return frame
+
+    def close_reply(self):
+        """The echo of the peer's close frame, or None if ours already went."""
+        if self.close_sent:
+            return None
+        self.close_sent = True
+        code = self.close_code
+        if code == CLOSE_NO_STATUS or code is None:
+            return encode_close(None)
+        reason = self.close_reason
+        if len(reason.encode()) > 123:
+            reason = ""
+        return encode_close(code, reason)
+
+    def fail(self, error):
+        """The close frame answering a ProtocolError (None if one went).
+
+        From now on the input is only scanned for the peer's close frame
+        (returned as a CLOSE event with our error code): every other frame is
+        skipped without buffering, whatever its size."""
+        self.close_code = error.code
+        self.close_reason = error.reason
+        self.parser.discard = True
+        self.parser._hdr = None
+        self.parser._pieces = None
+        self.parser._need = 0
+        if self.close_sent:
+            return None
+        self.close_sent = True
+        return encode_close(error.code, error.reason)

@@ -1,0 +1,320 @@
+"""WebSocket for the async server: the thin asyncio driver over ahttp._ws.
+
+It only moves bytes: reads through the server's Reader, writes whole frames
+under a lock (so a send from another task never interleaves with a pong or
+another send) and maps protocol events to the public API. Every decision
+about the protocol lives in the sans-IO core, shared with ahttp.sync.
+
+    ws = await WebSocket.accept(reader, writer, request)
+    async for message in ws:        # str for text, bytes for binary
+        await ws.send(message)
+"""
+import asyncio
+
+from . import _ws
+from ._compat import ticks_ms, ticks_diff
+
+_READ_SIZE = 4096
+
+
+class ConnectionClosed(OSError):
+    """The WebSocket is closed. `code` and `reason` are the peer's close
+    frame (1005 when it had no code, 1006 when the connection dropped
+    without one, or the code we closed with after a protocol error).
+
+    An OSError, like every "the client went away" error of the server (SSE
+    sends raise OSError too), so one `except OSError` covers both and the
+    server treats it as a disconnect rather than a bug."""
+
+    def __init__(self, code=1006, reason=""):
+        super().__init__("WebSocket closed: %s %s" % (code, reason))
+        self.code = code
+        self.reason = reason
+
+
+class WebSocket:
+    """One server-side WebSocket connection. Create it with accept()."""
+
+    def __init__(self, reader, writer, request, protocol, subprotocol=None,
+                 close_timeout=5.0):
+        self.reader = reader
+        self.writer = writer
+        self.request = request
+        self.subprotocol = subprotocol
+        self.close_timeout = close_timeout
+        self.close_code = None
+        self.close_reason = ""
+        self._proto = protocol
+        self._send_lock = asyncio.Lock()
+        self._recv_lock = asyncio.Lock()
+        self._receiving = None     # the task blocked in receive(), if any
+        self._closed = None        # asyncio.Event set once fully closed
+        self._done = False
+        self._abort = None         # reason when we dropped the connection
+        self._keepalive = None
+        self._last_seen = ticks_ms()
+
+    @classmethod
+    async def accept(cls, reader, writer, request, subprotocols=None, origins=None,
+                     max_message_size=_ws.DEFAULT_MAX_MESSAGE, max_frame_size=None,
+                     ping_interval=None, ping_timeout=None, close_timeout=5.0,
+                     headers=None):
+        """Validate the upgrade request and answer it with 101.
+
+        - `subprotocols`: names the server speaks, best first; the chosen
+          one is `ws.subprotocol` (None if the client offered none of them).
+        - `origins`: None (any), a list of allowed Origin values, or a
+          callable(origin_or_None) -> bool. A refused Origin gets 403.
+        - `max_message_size` / `max_frame_size` (bytes, None for no limit):
+          bigger messages are refused with close code 1009 before any of
+          their payload is buffered.
+        - `ping_interval`/`ping_timeout` (seconds): send a ping every
+          interval and drop the connection if nothing arrives within the
+          timeout (default: the interval).
+        - `headers`: extra (name, value) pairs for the 101 response.
+
+        A request that cannot be upgraded raises HTTPError (400, 403 or 426
+        with the reason as body), which the server answers.
+        """
+        h = request.headers
+        key = _ws.check_request(request.method, request.version, h)
+        if origins is not None:
+            origin = h.get("origin")
+            ok = origins(origin) if callable(origins) else origin in origins
+            if not ok:
+                raise _ws.HandshakeError(403, "Origin not allowed")
+        sub = _ws.select_subprotocol(h.get("sec-websocket-protocol"), subprotocols)
+        proto = _ws.Protocol(max_message_size, max_frame_size)
+        response = _ws.encode_accept(key, sub, headers or ())
+        take_over = getattr(writer, "take_over", None)
+        if take_over is not None:
+            take_over()
+        writer.write(response)
+        await writer.drain()
+        ws = cls(reader, writer, request, proto, sub, close_timeout)
+        if ping_interval:
+            ws._keepalive = asyncio.create_task(
+                ws._keepalive_loop(ping_interval, ping_timeout or ping_interval))
+        return ws
+
+    # -- receiving -------------------------------------------------------
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        """Messages until the connection closes (any close ends the loop;
+        see close_code / close_reason)."""
+        try:
+            return await self.receive()
+        except ConnectionClosed:
+            raise StopAsyncIteration
+
+    @property
+    def closed(self):
+        return self._done
+
+    async def receive(self):
+        """The next message: str (text) or bytes (binary). Pings are
+        answered here. Raises ConnectionClosed once the connection is closed."""
+        if self._done:
+            raise ConnectionClosed(self.close_code, self.close_reason)
+        async with self._recv_lock:
+            self._receiving = _current_task()
+            try:
+                return await self._receive()
+            finally:
+                self._receiving = None
+
+    async def _receive(self):
+        proto = self._proto
+        reader = self.reader
+        while True:
+            if self._done:
+                raise ConnectionClosed(self.close_code, self.close_reason)
+            try:
+                event = proto.next_event()
+            except _ws.ProtocolError as e:
+                await self._fail(e)
+                raise ConnectionClosed(e.code, e.reason)
+            if event is None:
+                try:
+                    data = await reader.read(_READ_SIZE)
+                except asyncio.CancelledError:
+                    if self._abort is None:
+                        raise
+                    t = _current_task()
+                    if hasattr(t, "uncancel"):
+                        t.uncancel()
+                    data = b""
+                except (OSError, EOFError):
+                    data = b""
+                if not data:
+                    self._finish(1006, self._abort or "connection lost")
+                    raise ConnectionClosed(1006, self.close_reason)
+                self._last_seen = ticks_ms()
+                proto.feed(data)
+                continue
+            kind = event[0]
+            if kind == _ws.MESSAGE:
+                return event[1]
+            if kind == _ws.PING:
+                try:
+                    await self._write(proto.send_pong(event[1]))
+                except ConnectionClosed:
+                    pass
+            elif kind == _ws.CLOSE:
+                reply = proto.close_reply()
+                if reply is not None:
+                    try:
+                        await self._write(reply)
+                    except ConnectionClosed:
+                        pass
+                self._finish(event[1], event[2])
+                raise ConnectionClosed(event[1], event[2])
+            # PONG: _last_seen was updated when its bytes arrived.
+
+    # -- sending ---------------------------------------------------------
+
+    async def send(self, message):
+        """Send a str as a text message or bytes as a binary message."""
+        if self._done or self._proto.close_sent:
+            raise ConnectionClosed(self.close_code or 1006, self.close_reason)
+        head, payload = self._proto.encode_message(message)
+        await self._write(head, payload)
+
+    async def ping(self, data=b""):
+        """Send a ping (at most 125 bytes); the pong is handled by receive()."""
+        if self._done or self._proto.close_sent:
+            raise ConnectionClosed(self.close_code or 1006, self.close_reason)
+        await self._write(self._proto.ping_frame(data))
+
+    async def _write(self, frame, body=None):
+        writer = self.writer
+        async with self._send_lock:
+            if self._done:
+                raise ConnectionClosed(self.close_code, self.close_reason)
+            try:
+                if body is None:
+                    writer.write(frame)
+                else:
+                    # Piece by piece, draining each: the stream never
+                    # buffers a copy of the whole message. The header rides
+                    # with the first piece (see Protocol.encode_message).
+                    for piece in _ws.pieces(body):
+                        if frame is not None:
+                            piece = frame + piece
+                            frame = None
+                        writer.write(piece)
+                        await writer.drain()
+                await writer.drain()
+            except (OSError, EOFError):
+                self._finish(1006, "connection lost")
+                raise ConnectionClosed(1006, "connection lost")
+
+    # -- closing ---------------------------------------------------------
+
+    async def close(self, code=1000, reason=""):
+        """Start the close handshake, wait (up to close_timeout) for the
+        peer's close frame, then close the connection."""
+        if self._done:
+            return
+        if not self._proto.close_sent:
+            frame = self._proto.close_frame(code, reason)
+            try:
+                await self._write(frame)
+            except ConnectionClosed:
+                return
+        if self._receiving is not None:
+            # The receiving task will see the peer's close frame.
+            if self._closed is None:
+                self._closed = asyncio.Event()
+            try:
+                await asyncio.wait_for(self._closed.wait(), self.close_timeout)
+            except asyncio.TimeoutError:
+                pass
+        else:
+            try:
+                await asyncio.wait_for(self._drain_until_close(), self.close_timeout)
+            except asyncio.TimeoutError:
+                pass
+        if not self._done:
+            self._finish(code, reason)
+
+    async def _drain_until_close(self):
+        try:
+            while True:
+                await self.receive()     # messages after our close are dropped
+        except ConnectionClosed:
+            pass
+
+    async def _fail(self, error):
+        frame = self._proto.fail(error)
+        if frame is not None:
+            try:
+                await self._write(frame)
+            except ConnectionClosed:
+                pass
+            else:
+                try:
+                    await asyncio.wait_for(self._linger(), self.close_timeout)
+                except Exception:
+                    pass
+        self._finish(error.code, error.reason)
+
+    async def _linger(self):
+        # Wait for the peer's answer to our close frame, dropping everything
+        # else unbuffered: closing with unread bytes would make the kernel send
+        # RST, which can destroy our close frame before the peer reads it.
+        proto = self._proto
+        while proto.next_event() is None:
+            data = await self.reader.read(_READ_SIZE)
+            if not data:
+                return
+            proto.feed(data)
+
+    def _finish(self, code, reason):
+        """Closed: remember why, close the socket, wake close()."""
+        if self._done:
+            return
+        self._done = True
+        self.close_code = code
+        self.close_reason = reason
+        try:
+            self.writer.close()
+        except Exception:
+            pass
+        if self._closed is not None:
+            self._closed.set()
+        k = self._keepalive
+        if k is not None and k is not _current_task():
+            k.cancel()
+        self._keepalive = None
+
+    async def _keepalive_loop(self, interval, timeout):
+        try:
+            while not self._done:
+                await asyncio.sleep(interval)
+                if self._done:
+                    return
+                sent = ticks_ms()
+                try:
+                    await self.ping(b"keepalive")
+                except (ConnectionClosed, ValueError):
+                    return
+                await asyncio.sleep(timeout)
+                if not self._done and ticks_diff(self._last_seen, sent) < 0:
+                    self._abort = "keepalive ping timeout"
+                    task = self._receiving
+                    self._finish(1006, self._abort)
+                    if task is not None:
+                        task.cancel()
+        except asyncio.CancelledError:
+            pass
+
+
+def _current_task():
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None
