@@ -8,8 +8,8 @@ import sys
 
 from ._http import HTTPError, Limits
 from ._route import Router
-from ._response import make_response, error_body
-from ._compat import print_exception, format_exception
+from ._response import make_response, error_body, CLOSE
+from ._compat import print_exception, format_exception, cold
 
 
 class AppCore:
@@ -28,6 +28,11 @@ class AppCore:
 
     # -- routes ----------------------------------------------------------
 
+    def __getattr__(self, name):
+        # add_routes, errorhandler, static, static_plan, static_response,
+        # log_access: ahttp._app_cold, loaded on first use
+        return cold(self, "ahttp._app_cold", name)
+
     def route(self, method, path=None):
         """Decorator: `@app.route("GET", "/x")`, `@app.route(["GET", "POST"],
         "/y")`; stackable. `@app.route("/z")` means GET."""
@@ -41,40 +46,6 @@ class AppCore:
 
     def add_route(self, method, path, handler):
         self.router.add(method, path, handler)
-
-    def add_routes(self, routes):
-        """Add a list of (method, path, handler) triples."""
-        for method, path, handler in routes:
-            self.router.add(method, path, handler)
-
-    def errorhandler(self, key):
-        """Decorator: handler for a status code or an exception class. It is
-        called as `handler(request, exc)` and returns a value like a route."""
-        def deco(f):
-            self.error_handlers[key] = f
-            return f
-        return deco
-
-    def static(self, prefix, directory, index=("index.html", "index.htm"),
-               max_age=None, gzip=True):
-        """Serve files under `directory` at URL `prefix`."""
-        prefix = "/" + prefix.strip("/")
-        if prefix != "/":
-            prefix += "/"
-        directory = directory.rstrip("/") or "/"
-        opts = (directory, tuple(index), max_age, gzip)
-        handler = self._static_handler(prefix, opts)
-        self.router.add("GET", prefix + "<path:_file>", handler)
-        self.router.add("GET", prefix, handler)
-        if prefix != "/":
-            self.router.add("GET", prefix[:-1], handler)
-        return handler
-
-    def static_plan(self, request, prefix, opts):
-        from . import _static
-        directory, index, max_age, gzip = opts
-        sub = request.path[len(prefix):] if request.path.startswith(prefix) else ""
-        return _static.plan(request, directory, sub, index, max_age, gzip)
 
     # -- decisions -------------------------------------------------------
 
@@ -110,6 +81,56 @@ class AppCore:
                              body=error_body(status, message or "Error", detail))
         return resp
 
+    def outcome(self, st, request, handler, params, result, exc):
+        """What to answer once a handler is done, when the inline fast path
+        (a plain returned value) did not: the handler raised, wrote its own
+        response, returned an HTTPResponse, or the request was an automatic
+        OPTIONS. Returns (response, None) to send, after which the
+        connection stays open if `response.keep` and it is not
+        close-delimited, or (None, keep) when nothing is to be sent.
+        `st` is the driver's connection (`written`, `taken`, `response`)."""
+        if exc is not None:
+            if isinstance(exc, HTTPError):
+                if st.written:
+                    return None, False
+                return self.error_response(exc.status, exc.message, exc.headers,
+                                           exc, request), None
+            if st.written or st.taken:
+                # a peer that went away mid-stream (OSError, ws
+                # ConnectionClosed) is normal for SSE/WebSocket: no traceback
+                if not isinstance(exc, OSError):
+                    self.log_exception(exc)
+                return None, False
+            self.log_exception(exc)
+            resp = self.error_response(500, "Internal Server Error", None, exc, request)
+            resp.close = True
+            return resp, None
+        if handler is None:
+            result = self.Response(204, None, headers=[("Allow", params)])
+        if st.taken:
+            return None, False
+        if result is None:
+            if st.written:
+                r = st.response
+                self.access(request, st)
+                return None, r is not None and r.keep and r.framing != CLOSE
+            result = self.Response(204, None)
+        elif st.written:
+            self.log("handler both wrote a response and returned a value: "
+                     + request.target)
+            return None, False
+        if not isinstance(result, self.Response):
+            try:
+                result = self.render(result)
+            except Exception as e:
+                self.log_exception(e)
+                result = self.error_response(500, "Internal Server Error", None, e, request)
+        return result, None
+
+    def access(self, request, st):
+        if self.access_log is not None and request is not None:
+            self.log_access(request, st.status, st.written)
+
     # -- logging ---------------------------------------------------------
 
     def log(self, msg):
@@ -124,12 +145,3 @@ class AppCore:
         else:
             print_exception(exc, sys.stderr if hasattr(sys, "stderr") else None)
 
-    def log_access(self, request, status, nbytes):
-        al = self.access_log
-        if al is True:
-            c = request.client
-            self.log('%s "%s %s HTTP/%s" %d %d' % (
-                c[0] if isinstance(c, tuple) else c, request.method, request.target,
-                request.version, status, nbytes))
-        elif al is not None:
-            al(request, status, nbytes)

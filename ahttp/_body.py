@@ -1,10 +1,13 @@
-"""Request bodies for the asyncio driver: Content-Length and chunked,
-`Expect: 100-continue`, and draining what a handler left unread.
+"""Request bodies: Content-Length and chunked, `Expect: 100-continue`, and
+draining what a handler left unread.
 
 Imported on the first request that has a body, so a board serving only
-GETs never loads it. The framing decisions are in _http/_chunked.
+GETs never loads it. The framing decisions are in _http/_chunked; `Body`'s
+sans-IO methods (piece, want, continue_due, reusable, dropped) are shared
+with the sync driver (ahttp._sync_body), its coroutines are the asyncio
+driver's reads.
 """
-from ._compat import const
+from ._compat import const, ticks_ms, ticks_add
 from ._http import HTTPError
 
 _DRAIN_MAX = const(65536)   # unread body bytes dropped to keep a connection
@@ -30,24 +33,17 @@ class Body:
         else:
             self.left = self.left - n if self.left > n else 0
 
-    async def _continue(self):
-        if self.cont:
-            self.cont = False
-            st = self.st
-            if st.written == 0:
-                st._s.write(_CONTINUE)
-                await st.drain()
+    # -- sans-IO: what the bytes already buffered give, and what is due --
 
-    async def chunk(self):
-        """The next piece of the body, b"" at its end."""
+    def piece(self):
+        """The next piece of the body from the bytes already buffered:
+        bytes, b"" at the body's end, None when more must be read."""
         st = self.st
         dec = self.chunked
         if dec is not None:
             while not dec.done:
                 if st._pos >= len(st._buf):
-                    await self._continue()
-                    if not await st._fill():
-                        raise HTTPError(400, "incomplete chunked body")
+                    return None
                 pieces = dec.feed(st._take(len(st._buf) - st._pos))
                 if dec.done:
                     st._buf = dec.rest
@@ -58,12 +54,65 @@ class Body:
         if self.left <= 0:
             return b""
         if st._pos >= len(st._buf):
-            await self._continue()
-            if not await st._fill(min(self.left, 4096)):
-                raise HTTPError(400, "incomplete request body")
+            return None
         out = st._take(self.left)
         self.left -= len(out)
         return out
+
+    def want(self):
+        """(bytes to ask the socket for (0: the read size), the 400 message
+        if the connection ends instead)."""
+        if self.chunked is not None:
+            return 0, "incomplete chunked body"
+        return min(self.left, 4096), "incomplete request body"
+
+    def continue_due(self):
+        """The `100 Continue` interim response, once, before the first read
+        of the body, unless a response has already started."""
+        if self.cont:
+            self.cont = False
+            if self.st.written == 0:
+                return _CONTINUE
+        return None
+
+    def reusable(self):
+        """Whether the connection can carry another request once the rest
+        of the body is dropped (100 Continue never sent: the client may
+        or may not send the body, so it cannot)."""
+        return self.clean and not self.cont
+
+    def dropped(self, piece, total):
+        """finish() bookkeeping: True once the body is consumed, False when
+        too much would be dropped, else the new total."""
+        if not piece:
+            self.st.body = None
+            return True
+        total += len(piece)
+        return False if total > _DRAIN_MAX else total
+
+    # -- the asyncio driver's reads -----------------------------------------
+
+    async def chunk(self):
+        """The next piece of the body, b"" at its end."""
+        st = self.st
+        while True:
+            out = self.piece()
+            if out is not None:
+                return out
+            c = self.continue_due()
+            if c is not None:
+                st._s.write(c)
+                await st.drain()
+            n, msg = self.want()
+            # head_timeout also bounds each wait for body bytes: a client
+            # that stalls mid-body is dropped (watchdog), not waited on
+            st.deadline = ticks_add(ticks_ms(), int(st.app.limits.head_timeout * 1000))
+            try:
+                ok = await st._fill(n)
+            finally:
+                st.deadline = None
+            if not ok:
+                raise HTTPError(400, msg)
 
     async def read_all(self):
         parts = []
@@ -76,19 +125,13 @@ class Body:
     async def finish(self):
         """Consume what the handler left so the next request starts at the
         right byte; False when the connection must close instead."""
-        if not self.clean or self.cont:
-            # 100 Continue never sent: the client may or may not send the
-            # body, so the connection cannot be reused safely.
+        if not self.reusable():
             return False
         total = 0
         while True:
             try:
-                piece = await self.chunk()
+                total = self.dropped(await self.chunk(), total)
             except HTTPError:
                 return False
-            if not piece:
-                self.st.body = None
-                return True
-            total += len(piece)
-            if total > _DRAIN_MAX:
-                return False
+            if total is True or total is False:
+                return total

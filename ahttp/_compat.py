@@ -58,3 +58,24 @@ def peer(addr):
             return ":".join("%x" % (addr[i] << 8 | addr[i + 1])
                             for i in range(8, 24, 2)), port
     return addr
+
+
+def cold(obj, module, name):
+    """Attribute `name` of `obj` from `module`, which holds the class's
+    rarely used code and is imported on first use.
+
+    On a board every resident function costs heap (~400 bytes here), so a
+    class keeps its hot methods and answers the rest from `__getattr__`
+    through this. In `module`, `get_NAME(obj)` computes an attribute;
+    `NAME(obj, ...)` is a method.
+    """
+    if name[:2] == "__":
+        raise AttributeError(name)
+    mod = __import__(module, None, None, ("_",))
+    f = getattr(mod, "get_" + name, None)
+    if f is not None:
+        return f(obj)
+    f = getattr(mod, name, None)
+    if f is None:
+        raise AttributeError("%s has no attribute %s" % (type(obj).__name__, name))
+    return lambda *a, **k: f(obj, *a, **k)

@@ -6,7 +6,8 @@ with `send`/`write`/`end` that do the I/O. No I/O here.
 """
 import json
 
-from ._http import reason, encode_chunk, LAST_CHUNK
+from ._http import reason
+from ._compat import cold
 
 SERVER = "ahttp"
 HTML = "text/html; charset=utf-8"
@@ -76,6 +77,11 @@ def encode_value(value, request, head_only):
     return b"".join((head_prefix(200, ct), b"Content-Length: %d\r\n" % len(body),
                      conn, b"\r\n", b"" if head_only else body)), keep
 
+# What a server at its connection cap answers before closing.
+BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: ahttp\r\n"
+        b"Content-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\n"
+        b"Connection: close\r\n\r\n503 server is busy\r\n")
+
 # framing of the body that follows a head
 LENGTH = 0      # Content-Length (or no body at all)
 CHUNKED = 1     # Transfer-Encoding: chunked
@@ -124,19 +130,9 @@ class BaseResponse:
             return
         self.headers.append((name, str(value)))
 
-    def set_header(self, name, value):
-        low = name.lower()
-        self.headers = [(k, v) for k, v in self.headers if k.lower() != low]
-        self.add_header(name, value)
-
-    def set_cookie(self, name, value, **attrs):
-        """Add a Set-Cookie header; attrs: max_age, expires, path, domain,
-        secure, http_only, same_site."""
-        from ._cookie import cookie_header
-        self.headers.append(("Set-Cookie", cookie_header(name, value, **attrs)))
-
-    def delete_cookie(self, name, path="/", domain=None):
-        self.set_cookie(name, "", max_age=0, expires=0, path=path, domain=domain)
+    def __getattr__(self, name):
+        # set_header, set_cookie, delete_cookie, chunk: ahttp._response_cold
+        return cold(self, "ahttp._response_cold", name)
 
     def encode(self, request, head_only=False):
         """Head bytes (plus the body when it is small) for `request`.
@@ -182,14 +178,6 @@ class BaseResponse:
             else:
                 self._rest = body
         return b"".join(parts)
-
-    def chunk(self, data):
-        """Bytes for `data` under this response's framing."""
-        if isinstance(data, str):
-            data = data.encode()
-        if self.framing == CHUNKED:
-            return encode_chunk(data)
-        return data
 
 
 def make_response(cls, value):

@@ -7,27 +7,28 @@ plain calls. No socket I/O here: the body comes through the driver's reader.
 import json
 
 from ._http import HTTPError
+from ._compat import cold
 
 
 class Request:
     # Defaults on the class: an instance only stores what a request sets.
     params = {}
     _body = None
-    _cookies = None
-    _args = None
 
-    def __init__(self, app, method, target, version, headers, client, reader=None):
+    def __init__(self, app, method, target, version, headers, reader=None, client=None):
         self.app = app
         self.method = method
         self.version = "1.1" if version == "HTTP/1.1" else "1.0"
         self.headers = headers
-        self.client = client
+        if client is not None:
+            self.client = client
         self._reader = reader
         self.target = target
         i = target.find("?")
         path = target if i < 0 else target[:i]
         if path[0] != "/":
-            path = _origin_path(method, path)
+            from ._request_cold import origin_path
+            path = origin_path(method, path)
         if "%" in path:
             from ._query import unquote
             path = unquote(path)
@@ -35,39 +36,11 @@ class Request:
                 raise HTTPError(400, "NUL in path")
         self.path = path
 
-    # Rarely used attributes are computed on first use: most requests on
-    # a board never look at them.
-    @property
-    def query_string(self):
-        i = self.target.find("?")
-        return "" if i < 0 else self.target[i + 1:]
-
-    @property
-    def args(self):
-        if self._args is None:
-            qs = self.query_string
-            if qs:
-                from ._query import parse_qs
-                self._args = parse_qs(qs)
-            else:
-                self._args = {}
-        return self._args
-
-    @property
-    def content_length(self):
-        cl = self.headers.get("content-length")
-        return int(cl.split(",")[0]) if cl else None
-
-    @property
-    def content_type(self):
-        return self.headers.get("content-type")
-
-    @property
-    def cookies(self):
-        if self._cookies is None:
-            from ._cookie import parse_cookies
-            self._cookies = parse_cookies(self.headers.get("cookie"))
-        return self._cookies
+    def __getattr__(self, name):
+        # query_string, args, cookies, client, content_length, content_type
+        # are computed on first use (ahttp._request_cold) and then stored:
+        # most requests on a board never look at them.
+        return cold(self, "ahttp._request_cold", name)
 
     def keep_alive(self):
         """Whether the client allows the connection to stay open."""
@@ -93,16 +66,6 @@ class Request:
 
     def __repr__(self):
         return "<Request %s %s>" % (self.method, self.target)
-
-
-def _origin_path(method, target):
-    # absolute-form (RFC 9112 section 3.2.2): take the path, ignore authority.
-    if target.startswith("http://") or target.startswith("https://"):
-        i = target.find("/", target.find("//") + 2)
-        return target[i:] if i >= 0 else "/"
-    if target == "*" and method == "OPTIONS":
-        return "*"
-    raise HTTPError(400, "invalid request target")
 
 
 def decode_json(body):

@@ -6,20 +6,15 @@ _app); it reads, writes and waits. asyncio is imported when the server
 starts, not when ahttp is imported. Timeouts cost no task per read: one
 watchdog task cancels connections whose deadline has passed.
 """
-from ._http import HTTPError, find_head_end, parse_head, body_framing
+from ._http import HTTPError, RecvBuffer, body_framing
 from ._app import AppCore
 from ._response import CLOSE, encode_value
-from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON, peer
+from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold
 from .request import Request
-from .response import HTTPResponse, sendfile
+from .response import HTTPResponse
 
 asyncio = None
 
-_LINGER_MS = const(500)
-_LINGER_BYTES = const(65536)
-_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: ahttp\r\n"
-         b"Content-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\n"
-         b"Connection: close\r\n\r\n503 server is busy\r\n")
 
 
 def _import_asyncio():
@@ -30,7 +25,7 @@ def _import_asyncio():
     return asyncio
 
 
-class Stream:
+class Stream(RecvBuffer):
     """One client connection: the `reader` and the `writer` a handler gets
     are this same object (as in MicroPython's asyncio), which keeps a
     connection to one small object on a board.
@@ -55,7 +50,11 @@ class Stream:
     closed = False
     eof = False
     idle = True          # waiting for a request (stop() may close it)
-    body = None          # _body.Body while a request body is unread
+
+    def __getattr__(self, name):
+        # readexactly, readline, awrite, wait_closed, get_extra_info:
+        # ahttp._server_cold, loaded on first use
+        return cold(self, "ahttp._server_cold", name)
 
     def __init__(self, r, s, app, task):
         self._r = r          # asyncio reader (the same object as _s on MicroPython)
@@ -67,69 +66,54 @@ class Stream:
 
     # -- reading ----------------------------------------------------------
 
+    async def _recv(self, n):
+        """Up to n bytes from the socket (b"" at EOF).
+
+        On MicroPython the bytes land in one buffer shared by the whole
+        server and are copied out at their exact size: a fragmented heap
+        rarely has room for a fresh read_size block per read. Nothing else
+        runs between readinto() and the copy, so sharing is safe.
+        """
+        mv = self.app._rmv
+        if mv is None:
+            return await self._r.read(n)
+        if n < len(mv):
+            mv = mv[:n]
+        k = await self._r.readinto(mv)
+        return bytes(mv[:k]) if k else b""
+
     async def _fill(self, n=0):
         """Read more from the socket into the buffer; False at EOF."""
-        data = await self._r.read(n or self.app.limits.read_size)
+        data = await self._recv(n or self.app.limits.read_size)
         if not data:
             self.eof = True
             return False
-        if self._pos < len(self._buf):
-            self._buf = self._buf[self._pos:] + data
-        else:
-            self._buf = data
-        self._pos = 0
+        self._append(data)
         return True
-
-    def _take(self, n):
-        b = self._buf
-        p = self._pos
-        if p == 0 and n >= len(b):
-            self._buf = b""
-            return b
-        out = b[p:p + n]
-        self._pos = p + len(out)
-        return out
 
     async def read_head(self):
         """The next request head as (method, target, version, headers), or
         None when the client closed the connection between requests."""
         limits = self.app.limits
-        buf = self._buf
-        if self._pos:
-            buf = self._buf = buf[self._pos:]
-            self._pos = 0
         idle = self.idle = True
         self.deadline = ticks_add(ticks_ms(), int(limits.idle_timeout * 1000))
         while True:
-            if buf:
+            if self._buf:
                 if idle:
                     idle = self.idle = False
                     self.deadline = ticks_add(ticks_ms(), int(limits.head_timeout * 1000))
-                while buf[:2] == b"\r\n":     # RFC 9112 2.2: ignore leading CRLFs
-                    buf = self._buf = buf[2:]
-                end = buf.find(b"\r\n\r\n") + 4
-                if end == 3 or end > limits.max_head:
-                    end = find_head_end(buf, limits)
-                if end >= 0:
+                head = self.next_head(limits)
+                if head is not None:
                     self.deadline = None
-                    if end == len(buf):
-                        self._buf = b""
-                        return parse_head(buf, limits)
-                    self._pos = end
-                    return parse_head(buf[:end], limits)
-            data = await self._r.read(limits.read_size)
+                    return head
+            data = await self._recv(limits.read_size)
             if not data:
                 self.eof = True
                 self.deadline = None
-                if buf:
+                if self._buf:
                     raise HTTPError(400, "incomplete request head")
                 return None
-            buf = self._buf = buf + data if buf else data
-
-    def _raw(self, n):
-        # A handler read raw bytes: account for them against the body.
-        if self.body is not None:
-            self.body.raw(n)
+            self._buf = self._buf + data if self._buf else data
 
     async def read(self, n=-1):
         """Up to n bytes (n < 0: what is buffered or the next read); b"" at
@@ -140,31 +124,6 @@ class Stream:
         out = self._take(len(self._buf) if n < 0 else n)
         self._raw(len(out))
         return out
-
-    async def readexactly(self, n):
-        """Exactly n bytes; EOFError if the connection ends first."""
-        parts = []
-        left = n
-        while left > 0:
-            if self._pos >= len(self._buf) and not await self._fill(max(left, 256)):
-                raise EOFError("connection closed after %d of %d bytes" % (n - left, n))
-            b = self._take(left)
-            parts.append(b)
-            left -= len(b)
-        self._raw(n)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    async def readline(self):
-        """One line including its b"\\n" (bounded by max_header_line)."""
-        maxlen = self.app.limits.max_header_line
-        while True:
-            i = self._buf.find(b"\n", self._pos)
-            if i >= 0 or not await self._fill():
-                out = self._take(i + 1 - self._pos if i >= 0 else len(self._buf))
-                self._raw(len(out))
-                return out
-            if len(self._buf) - self._pos > maxlen:
-                raise ValueError("line longer than %d bytes" % maxlen)
 
     # -- writing ----------------------------------------------------------
 
@@ -200,25 +159,9 @@ class Stream:
             self.deadline = None
             self.drainer = None
 
-    async def awrite(self, data):
-        self.write(data)
-        await self.drain()
-
     def close(self):
         self.closed = True
         self._s.close()
-
-    async def wait_closed(self):
-        try:
-            await self._s.wait_closed()
-        except Exception:
-            pass
-
-    def get_extra_info(self, name, default=None):
-        try:
-            return self._s.get_extra_info(name)
-        except Exception:
-            return default
 
 
 class HTTPServer(AppCore):
@@ -236,17 +179,23 @@ class HTTPServer(AppCore):
         self._watchdog = None
         self._stopped = None
         self._stopping = False
+        # asyncio (and on MicroPython its stream module, which start_server
+        # lives in) is loaded now rather than in start(): on a small heap,
+        # loading code late finds it fragmented by the app's own objects
+        a = _import_asyncio()
+        if MICROPYTHON:
+            a.start_server
+        # shared read buffer (MicroPython), see Stream._recv; allocated
+        # now, while the heap still has a contiguous block for it
+        self._rmv = memoryview(bytearray(self.limits.read_size)) if MICROPYTHON else None
 
-    def _static_handler(self, prefix, opts):
-        async def static(reader, writer, request):
-            status, headers, path, offset, length = self.static_plan(request, prefix, opts)
-            resp = HTTPResponse(status, None, headers=headers,
-                                content_length=length if path is not None else None,
-                                body=None if path is not None else b"")
-            await resp.send(writer)
-            if path is not None and length:
-                await sendfile(writer, path, offset, length, self.send_chunk)
-        return static
+    def __getattr__(self, name):
+        # stop, run_in_thread, the busy/linger closes, static mounts:
+        # ahttp._server_cold; the app's own cold code: ahttp._app_cold
+        try:
+            return cold(self, "ahttp._server_cold", name)
+        except AttributeError:
+            return AppCore.__getattr__(self, name)
 
     # -- running ---------------------------------------------------------
 
@@ -254,6 +203,8 @@ class HTTPServer(AppCore):
         """Start listening and return; the server runs in background tasks."""
         a = _import_asyncio()
         self._stopped = a.Event()
+        if not hasattr(a.StreamReader, "readinto"):
+            self._rmv = None
         srv = None
         if MICROPYTHON:
             try:
@@ -306,44 +257,6 @@ class HTTPServer(AppCore):
         except KeyboardInterrupt:
             pass
 
-    def run_in_thread(self, host="0.0.0.0", port=80, ssl=None, stack_size=None):
-        """Serve from a background _thread so the REPL stays free."""
-        import _thread
-        if stack_size:
-            _thread.stack_size(stack_size)
-        _thread.start_new_thread(self.run, (host, port, ssl))
-
-    async def stop(self, grace=5.0):
-        """Stop accepting and end run(). Requests in progress may finish
-        (for up to `grace` seconds); idle keep-alive connections and
-        taken-over streams (SSE, WebSocket) are closed at once."""
-        self._stopping = True
-        if self._server is not None:
-            self._server.close()
-            try:
-                await self._server.wait_closed()
-            except Exception:
-                pass
-            self._server = None
-        t0 = ticks_ms()
-        while self._conns and ticks_diff(ticks_ms(), t0) < grace * 1000:
-            for st in list(self._conns):
-                if st.idle or st.taken:
-                    st.idle = st.taken = False
-                    st.task.cancel()
-            await asyncio.sleep(0.02)
-        for st in list(self._conns):
-            st.task.cancel()
-        for _ in range(50):
-            if not self._conns:
-                break
-            await asyncio.sleep(0.02)
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
-        if self._stopped is not None:
-            self._stopped.set()
-
     async def _watch(self):
         conns = self._conns
         while True:
@@ -387,40 +300,14 @@ class HTTPServer(AppCore):
             try:
                 if linger:
                     await self._linger(st)
-            except BaseException:
+            except (Exception, asyncio.CancelledError):
                 pass
             try:
                 wstream.close()
                 await wstream.wait_closed()
-            except BaseException:
+            except (Exception, asyncio.CancelledError):
                 pass
             self._conns.pop(st, None)
-
-    async def _busy(self, st):
-        self._conns[st] = True   # so the watchdog bounds the write
-        st.deadline = ticks_add(ticks_ms(), _LINGER_MS)
-        try:
-            st._s.write(_BUSY)
-            await st._s.drain()
-        except BaseException:
-            pass
-        self._conns.pop(st, None)
-        try:
-            st._s.close()
-            await st._s.wait_closed()
-        except BaseException:
-            pass
-
-    async def _linger(self, st):
-        # Read and drop what the client is still sending, briefly, so the
-        # kernel does not answer it with an RST that destroys our response.
-        st.deadline = ticks_add(ticks_ms(), _LINGER_MS)
-        total = 0
-        while total < _LINGER_BYTES:
-            data = await st._r.read(1024)
-            if not data:
-                break
-            total += len(data)
 
     async def _loop(self, st):
         """Serve requests on one connection; returns True when the caller
@@ -430,7 +317,6 @@ class HTTPServer(AppCore):
         inline here: every extra coroutine layer costs a few microseconds
         per request on a board.
         """
-        client = peer(st.get_extra_info("peername"))
         limits = self.limits
         match = self.match
         wstream = st._s
@@ -446,7 +332,7 @@ class HTTPServer(AppCore):
             method, target, version, headers = head
             request = None
             try:
-                request = Request(self, method, target, version, headers, client, st)
+                request = Request(self, method, target, version, headers, st)
                 if "content-length" in headers or "transfer-encoding" in headers:
                     framing = body_framing(headers, limits.max_body)
                 else:
@@ -479,71 +365,42 @@ class HTTPServer(AppCore):
                     await wstream.drain()
                     st.deadline = None
                     if self.access_log is not None:
-                        self._access(request, st)
+                        self.access(request, st)
                     if not enc[1]:
                         return False
                     if st.body is not None and not await st.body.finish():
                         return True
+                    # drop this request before waiting for the next one: an
+                    # idle keep-alive connection should hold nothing
+                    st.request = request = headers = head = result = enc = None
                     continue
             keep = await self._complete(st, request, handler, params, result, exc)
             if not keep or st.taken or st.closed:
                 return not st.taken and not st.closed
             if st.body is not None and not await st.body.finish():
                 return True
+            st.request = st.response = request = headers = head = result = None
         return False
 
     async def _complete(self, st, request, handler, params, result, exc):
-        """Answer for a request whose handler raised, wrote its own
-        response, returned an HTTPResponse, or was an automatic OPTIONS.
-        Returns whether the connection can serve another request."""
-        if exc is not None:
-            if isinstance(exc, HTTPError):
-                if st.written:
-                    return False
-                resp = self.error_response(exc.status, exc.message, exc.headers,
-                                           exc, request)
-                return await self._respond(st, request, resp)
-            self.log_exception(exc)
-            if st.written or st.taken:
-                return False
-            resp = self.error_response(500, "Internal Server Error", None, exc, request)
-            resp.close = True
-            return await self._respond(st, request, resp)
-        if handler is None:
-            result = HTTPResponse(204, None, headers=[("Allow", params)])
-        if st.taken:
-            return False
-        if result is None:
-            if st.written:
-                r = st.response
-                self._access(request, st)
-                return r is not None and r.keep and r.framing != CLOSE
-            result = HTTPResponse(204, None)
-        elif st.written:
-            self.log("handler both wrote a response and returned a value: "
-                     + request.target)
-            return False
-        if not isinstance(result, HTTPResponse):
-            try:
-                result = self.render(result)
-            except Exception as e:
-                self.log_exception(e)
-                result = self.error_response(500, "Internal Server Error", None, e, request)
-        return await self._respond(st, request, result)
+        """Answer for a request the inline fast path did not (see
+        AppCore.outcome). Returns whether the connection can serve another
+        request."""
+        resp, keep = self.outcome(st, request, handler, params, result, exc)
+        if resp is None:
+            return keep
+        return await self._respond(st, request, resp)
 
     async def _respond(self, writer, request, resp):
-        await resp.send(writer)
-        self._access(request, writer)
-        return resp.keep and resp.framing != CLOSE
-
-    def _access(self, request, writer):
-        if self.access_log is not None and request is not None:
-            self.log_access(request, writer.status, writer.written)
-
-    async def _send_error(self, writer, request, status, message, headers=None):
-        resp = self.error_response(status, message, headers, None, request)
-        resp.close = True
         try:
             await resp.send(writer)
-        except OSError:
-            pass
+        except ValueError as e:    # unencodable head (CR/LF in a header)
+            if writer.written:
+                raise
+            self.log_exception(e)
+            resp = self.error_response(500, "Internal Server Error", None, e, request)
+            resp.close = True
+            await resp.send(writer)
+        self.access(request, writer)
+        return resp.keep and resp.framing != CLOSE
+

@@ -1,0 +1,31 @@
+"""HTTPResponse helpers most responses never use, loaded on first use
+(through BaseResponse.__getattr__). No I/O here.
+"""
+from ._http import encode_chunk
+from ._response import CHUNKED
+
+
+def set_header(self, name, value):
+    low = name.lower()
+    self.headers = [(k, v) for k, v in self.headers if k.lower() != low]
+    self.add_header(name, value)
+
+
+def set_cookie(self, name, value, **attrs):
+    """Add a Set-Cookie header; attrs: max_age, expires, path, domain,
+    secure, http_only, same_site."""
+    from ._cookie import cookie_header
+    self.headers.append(("Set-Cookie", cookie_header(name, value, **attrs)))
+
+
+def delete_cookie(self, name, path="/", domain=None):
+    self.set_cookie(name, "", max_age=0, expires=0, path=path, domain=domain)
+
+
+def chunk(self, data):
+    """Bytes for `data` under this response's framing."""
+    if isinstance(data, str):
+        data = data.encode()
+    if self.framing == CHUNKED:
+        return encode_chunk(data)
+    return data

@@ -1,0 +1,147 @@
+"""The asyncio driver's rarely used code: stopping, the background thread,
+the busy and lingering closes, static mounts, and the less common stream
+methods. Loaded on first use through HTTPServer.__getattr__ and
+Stream.__getattr__, so a board that only serves requests never holds it.
+"""
+from ._compat import ticks_ms, ticks_diff, ticks_add
+from ._http import LINGER_MS, LINGER_BYTES
+from ._response import BUSY
+from . import server as _srv
+from .response import sendfile
+
+# -- Stream -----------------------------------------------------------------
+
+
+async def readexactly(self, n):
+    """Exactly n bytes; EOFError if the connection ends first."""
+    parts = []
+    left = n
+    while left > 0:
+        if self._pos >= len(self._buf) and not await self._fill(max(left, 256)):
+            raise EOFError("connection closed after %d of %d bytes" % (n - left, n))
+        b = self._take(left)
+        parts.append(b)
+        left -= len(b)
+    self._raw(n)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+async def readline(self):
+    """One line including its b"\\n" (bounded by max_header_line)."""
+    maxlen = self.app.limits.max_header_line
+    while True:
+        i = self._buf.find(b"\n", self._pos)
+        if i >= 0 or not await self._fill():
+            out = self._take(i + 1 - self._pos if i >= 0 else len(self._buf))
+            self._raw(len(out))
+            return out
+        if len(self._buf) - self._pos > maxlen:
+            raise ValueError("line longer than %d bytes" % maxlen)
+
+
+async def awrite(self, data):
+    self.write(data)
+    await self.drain()
+
+
+async def wait_closed(self):
+    try:
+        await self._s.wait_closed()
+    except Exception:
+        pass
+
+
+def get_extra_info(self, name, default=None):
+    try:
+        return self._s.get_extra_info(name)
+    except Exception:
+        return default
+
+
+# -- HTTPServer -------------------------------------------------------------
+
+
+def _static_handler(self, prefix, opts):
+    async def static(reader, writer, request):
+        resp, path, offset, length = self.static_response(request, prefix, opts)
+        await resp.send(writer)
+        if path is not None:
+            await sendfile(writer, path, offset, length, self.send_chunk)
+    return static
+
+
+def run_in_thread(self, host="0.0.0.0", port=80, ssl=None, stack_size=None):
+    """Serve from a background _thread so the REPL stays free."""
+    import _thread
+    if stack_size:
+        _thread.stack_size(stack_size)
+    _thread.start_new_thread(self.run, (host, port, ssl))
+
+
+async def stop(self, grace=5.0):
+    """Stop accepting and end run(). Requests in progress may finish
+    (for up to `grace` seconds); idle keep-alive connections and
+    taken-over streams (SSE, WebSocket) are closed at once."""
+    self._stopping = True
+    if self._server is not None:
+        self._server.close()
+        try:
+            await self._server.wait_closed()
+        except Exception:
+            pass
+        self._server = None
+    t0 = ticks_ms()
+    while self._conns and ticks_diff(ticks_ms(), t0) < grace * 1000:
+        for st in list(self._conns):
+            if st.idle or st.taken:
+                st.idle = st.taken = False
+                st.task.cancel()
+        await _srv.asyncio.sleep(0.02)
+    for st in list(self._conns):
+        st.task.cancel()
+    for _ in range(50):
+        if not self._conns:
+            break
+        await _srv.asyncio.sleep(0.02)
+    if self._watchdog is not None:
+        self._watchdog.cancel()
+        self._watchdog = None
+    if self._stopped is not None:
+        self._stopped.set()
+
+
+async def _busy(self, st):
+    self._conns[st] = True   # so the watchdog bounds the write
+    st.deadline = ticks_add(ticks_ms(), LINGER_MS)
+    try:
+        st._s.write(BUSY)
+        await st._s.drain()
+    except (Exception, _srv.asyncio.CancelledError):
+        pass
+    self._conns.pop(st, None)
+    try:
+        st._s.close()
+        await st._s.wait_closed()
+    except (Exception, _srv.asyncio.CancelledError):
+        pass
+
+
+async def _linger(self, st):
+    # Read and drop what the client is still sending, briefly, so the
+    # kernel does not answer it with an RST that destroys our response.
+    st.deadline = ticks_add(ticks_ms(), LINGER_MS)
+    total = 0
+    while total < LINGER_BYTES:
+        data = await st._recv(1024)
+        if not data:
+            break
+        total += len(data)
+
+
+async def _send_error(self, writer, request, status, message, headers=None):
+    resp = self.error_response(status, message, headers, None, request)
+    resp.close = True
+    try:
+        await resp.send(writer)
+    except OSError:
+        pass
