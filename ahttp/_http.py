@@ -73,6 +73,74 @@ class Limits:
             raise TypeError("unknown option(s): " + ", ".join(kw))
 
 
+# Lingering close: after an error answer, read and drop what the client is
+# still sending, for this long and this much at most, so the kernel does not
+# answer it with an RST that destroys the response.
+LINGER_MS = const(500)
+LINGER_BYTES = const(65536)
+
+
+class RecvBuffer:
+    """Bytes received on a connection and not consumed yet, shared by both
+    drivers' connection objects: the head is read in bulk, so the body and
+    pipelined requests may already be here. No I/O: the driver appends what
+    it reads."""
+    _buf = b""
+    _pos = 0
+    body = None          # _body.Body while a request body is unread
+
+    def _append(self, data):
+        if self._pos < len(self._buf):
+            self._buf = self._buf[self._pos:] + data
+        else:
+            self._buf = data
+        self._pos = 0
+
+    def _take(self, n):
+        b = self._buf
+        p = self._pos
+        if p == 0 and n >= len(b):
+            self._buf = b""
+            return b
+        out = b[p:p + n]
+        self._pos = p + len(out)
+        return out
+
+    def _raw(self, n):
+        # A handler read raw bytes: account for them against the body.
+        if self.body is not None:
+            self.body.raw(n)
+
+    def next_head(self, limits):
+        """The next request head in the buffer, parsed (parse_head), or None
+        when more bytes are needed; HTTPError as soon as a limit is passed.
+        Empty lines before it are dropped."""
+        buf = self._buf
+        if self._pos:
+            buf = self._buf = buf[self._pos:]
+            self._pos = 0
+        if buf[:2] == b"\r\n":
+            buf = self._buf = skip_empty_lines(buf)
+        end = buf.find(b"\r\n\r\n") + 4
+        if end == 3 or end > limits.max_head:
+            end = find_head_end(buf, limits)
+            if end < 0:
+                return None
+        if end == len(buf):
+            self._buf = b""
+            return parse_head(buf, limits)
+        self._pos = end
+        return parse_head(buf[:end], limits)
+
+
+def skip_empty_lines(buf):
+    """`buf` without the empty lines a client may send before a request
+    line (RFC 9112 section 2.2 says to ignore them)."""
+    while buf[:2] == b"\r\n":
+        buf = buf[2:]
+    return buf
+
+
 def find_head_end(buf, limits):
     """Index just past the blank line that ends the request head in `buf`,
     or -1 when more bytes are needed. Raises HTTPError as soon as the limits

@@ -7,7 +7,6 @@ from ._compat import ticks_ms, ticks_diff, ticks_add
 from ._http import LINGER_MS, LINGER_BYTES
 from ._response import BUSY
 from . import server as _srv
-from .response import sendfile
 
 # -- Stream -----------------------------------------------------------------
 
@@ -59,15 +58,6 @@ def get_extra_info(self, name, default=None):
 
 
 # -- HTTPServer -------------------------------------------------------------
-
-
-def _static_handler(self, prefix, opts):
-    async def static(reader, writer, request):
-        resp, path, offset, length = self.static_response(request, prefix, opts)
-        await resp.send(writer)
-        if path is not None:
-            await sendfile(writer, path, offset, length, self.send_chunk)
-    return static
 
 
 def run_in_thread(self, host="0.0.0.0", port=80, ssl=None, stack_size=None):

@@ -50,22 +50,30 @@ def response(value):
 
 async def sendfile(writer, path, offset=0, length=None, chunk=1024):
     """Stream a file (or `length` bytes of it from `offset`) to `writer` in
-    fixed-size pieces; a full read of the file is never made."""
+    fixed-size pieces; a full read of the file is never made.
+
+    On MicroPython the pieces go through the server's shared buffer: the
+    stream copies what the socket does not take at once before write()
+    returns, so the buffer is free again at every await.
+    """
     if getattr(writer, "discard", False):
         return
-    buf = bytearray(chunk)
-    mv = memoryview(buf)
+    mv = getattr(getattr(writer, "app", None), "_rmv", None)
+    if mv is None or len(mv) < 64:
+        mv = memoryview(bytearray(chunk))
+    elif chunk < len(mv):
+        mv = mv[:chunk]
     with open(path, "rb") as f:
         if offset:
             f.seek(offset)
         left = length
         while left is None or left > 0:
-            n = f.readinto(buf)
+            n = f.readinto(mv)
             if not n:
                 break
             if left is not None:
                 if n > left:
                     n = left
                 left -= n
-            writer.write(bytes(mv[:n]))
+            writer.write(mv[:n])
             await writer.drain()

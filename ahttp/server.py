@@ -11,7 +11,7 @@ from ._app import AppCore
 from ._response import CLOSE, encode_value
 from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold
 from .request import Request
-from .response import HTTPResponse
+from .response import HTTPResponse, sendfile
 
 asyncio = None
 
@@ -189,8 +189,18 @@ class HTTPServer(AppCore):
         # now, while the heap still has a contiguous block for it
         self._rmv = memoryview(bytearray(self.limits.read_size)) if MICROPYTHON else None
 
+    def _static_handler(self, prefix, opts):
+        # The handler app.static() mounts; kept here, not in the cold
+        # module, so serving files does not load the rest of that.
+        async def static(reader, writer, request):
+            resp, path, offset, length = self.static_response(request, prefix, opts)
+            await resp.send(writer)
+            if path is not None:
+                await sendfile(writer, path, offset, length, self.send_chunk)
+        return static
+
     def __getattr__(self, name):
-        # stop, run_in_thread, the busy/linger closes, static mounts:
+        # stop, run_in_thread, the busy/linger closes:
         # ahttp._server_cold; the app's own cold code: ahttp._app_cold
         try:
             return cold(self, "ahttp._server_cold", name)

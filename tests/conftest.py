@@ -5,6 +5,16 @@ Every integration test takes the ``runtime`` fixture (``cpython`` and
 reads its port from ``AHTTP_PORT`` (and host from ``AHTTP_HOST``, default
 127.0.0.1) and serves until killed. The harness waits until the port accepts
 a connection, and stops every process it started.
+
+Sync runtimes: ``sync-cpython`` and ``sync-micropython`` run the sync twin of
+an app (``tests/apps/basic.py`` -> ``tests/apps/basic_sync.py``: the same
+routes with plain ``def`` handlers on ``ahttp.sync``) under the base
+interpreter, through ``tests/sync_launch.py``, with ``asyncio`` and
+``uasyncio`` shadowed by modules that raise ImportError (tests/noasyncio):
+the sync server must not need them. The test modules in ``SYNC_MODULES``
+run against all four runtimes; a test there that is inherently concurrent
+carries ``@pytest.mark.async_only("reason")`` and runs on the async
+runtimes only.
 """
 import os
 import socket
@@ -26,8 +36,65 @@ def micropython_exe():
     return "micropython"
 
 
+ASYNC_RUNTIMES = ["cpython", "micropython"]
+SYNC_RUNTIMES = ["sync-cpython", "sync-micropython"]
+ALL_RUNTIMES = ASYNC_RUNTIMES + SYNC_RUNTIMES
+
+# The integration modules that also run against the sync server. In them,
+# every fixture parametrized with exactly ASYNC_RUNTIMES (and the `runtime`
+# fixture) gets ALL_RUNTIMES, except for tests marked async_only.
+SYNC_MODULES = (
+    "test_http_parse",
+    "test_http_keepalive",
+    "test_routing",
+    "test_responses",
+    "test_static",
+    "test_sse",
+    "test_ws",
+    "test_ws_cases",
+)
+
+SYNC_LAUNCHER = os.path.join(TESTS, "sync_launch.py")
+NO_ASYNCIO = os.path.join(TESTS, "noasyncio")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "async_only(reason): inherently concurrent; not run against "
+        "the sync server (the reason says why)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc):
+    """Widen the runtime parametrization of the SYNC_MODULES to the sync
+    runtimes (a parametrize mark added here takes precedence over the
+    fixture's own params)."""
+    name = metafunc.module.__name__.rpartition(".")[2]
+    if name not in SYNC_MODULES:
+        return
+    mark = metafunc.definition.get_closest_marker("async_only")
+    if mark is not None:
+        if not mark.args or not mark.args[0]:
+            raise ValueError("async_only needs a reason: " + metafunc.definition.nodeid)
+        return
+    defs = getattr(metafunc, "_arg2fixturedefs", {})
+    for argname in metafunc.fixturenames:
+        fds = defs.get(argname)
+        if fds and fds[-1].params is not None and list(fds[-1].params) == ASYNC_RUNTIMES:
+            metafunc.definition.add_marker(pytest.mark.parametrize(
+                argname, ALL_RUNTIMES, indirect=True, ids=ALL_RUNTIMES))
+
+
+def base_runtime(runtime):
+    """The interpreter a runtime uses: "sync-micropython" -> "micropython"."""
+    return runtime[5:] if runtime.startswith("sync-") else runtime
+
+
 def runtime_cmd(runtime, heapsize=None):
-    """The command line prefix that runs a script under `runtime`."""
+    """The command line prefix that runs a script under `runtime` (for a
+    sync runtime: the launcher that runs the script's sync twin)."""
+    if runtime in SYNC_RUNTIMES:
+        return runtime_cmd(base_runtime(runtime), heapsize) + [SYNC_LAUNCHER]
     if runtime == "cpython":
         return [sys.executable, "-u"]
     if runtime == "micropython":
@@ -50,6 +117,9 @@ def runtime_env(runtime, extra_path=()):
     """Environment for a child process: ahttp importable from the repo."""
     env = dict(os.environ)
     paths = list(extra_path) + [ROOT, TESTS]
+    if runtime in SYNC_RUNTIMES:
+        paths.insert(0, NO_ASYNCIO)
+        runtime = base_runtime(runtime)
     if runtime == "micropython":
         # MICROPYPATH replaces sys.path: keep .frozen (asyncio lives there).
         env["MICROPYPATH"] = ":".join(paths + [".frozen"])
@@ -101,7 +171,7 @@ def wait_port(host, port, proc, timeout=20.0, log=""):
                        % (host, port, timeout, log()))
 
 
-@pytest.fixture(params=["cpython", "micropython"])
+@pytest.fixture(params=ASYNC_RUNTIMES)
 def runtime(request):
     return request.param
 

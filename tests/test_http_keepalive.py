@@ -379,3 +379,46 @@ def test_connections_over_the_cap_get_503(strict_server):
             c.close()
     # capacity comes back once the held connections are gone
     assert wait_until_served(strict_server.url + "/").text == "hello"
+
+
+def test_stalled_request_body_is_dropped(strict_server):
+    # The head arrived, the body never completes. Like nginx's
+    # client_body_timeout, the server must not wait forever (our bound:
+    # well within 10 s when head/idle timeouts are 2 s).
+    with RawConnection(strict_server.port, timeout=20) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-part")
+        assert c.wait_closed(10)
+    assert httpx.get(strict_server.url + "/", timeout=10).text == "hello"
+
+
+# -- tiny read buffer: every parser state crosses a read boundary -------------
+
+@pytest.fixture(scope="module", params=["cpython", "micropython"])
+def tiny_reads(request, start_app_module):
+    return start_app_module("tests/apps/basic.py", request.param,
+                            env={"AHTTP_OPTIONS": json.dumps({"read_size": 7})})
+
+
+def test_tiny_read_size_pipelined_mixed(tiny_reads):
+    data = (get("/n/1", headers=[("X-Filler", "f" * 100)]) + post("/echo", b"B" * 300)
+            + chunked_post("/echo", [b"c" * 50, b"d" * 50], trailers=b"T: 1\r\n")
+            + get("/n/4"))
+    responses, _ = exchange(tiny_reads.port, data, 4)
+    assert [r.status for r in responses] == [200, 200, 200, 200]
+    assert responses[0].body == b"1"
+    assert responses[1].body == b"B" * 300
+    assert responses[2].body == b"c" * 50 + b"d" * 50
+    assert responses[3].body == b"4"
+
+
+def test_tiny_read_size_large_upload(tiny_reads):
+    body = bytes(range(256)) * 16
+    r = httpx.post(tiny_reads.url + "/echo", content=body, timeout=20)
+    assert r.status_code == 200 and r.content == body
+
+
+def test_many_pipelined_requests_in_one_write(server):
+    n = 60
+    data = b"".join(get("/n/%d" % i) for i in range(n))
+    responses, _ = exchange(server.port, data, n)
+    assert [r.body for r in responses] == [str(i).encode() for i in range(n)]

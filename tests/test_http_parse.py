@@ -403,3 +403,46 @@ def test_truncated_body_then_close_does_not_hurt_server(server):
     with RawConnection(server.port) as c:
         c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort")
     assert httpx.get(server.url + "/").text == "hello"
+
+
+# -- body decoding helpers -----------------------------------------------------
+
+def test_json_body(server):
+    r = httpx.post(server.url + "/json", json={"a": [1, 2], "s": "\u00e9"})
+    assert r.status_code == 200
+    assert r.json() == {"got": {"a": [1, 2], "s": "\u00e9"}}
+
+
+def test_invalid_json_body_is_400(server):
+    r = httpx.post(server.url + "/json", content=b"{not json",
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert httpx.get(server.url + "/").text == "hello"
+
+
+def test_urlencoded_form(server):
+    r = httpx.post(server.url + "/form", content=b"name=J%C3%BCrgen+K&x=1%2B1&empty=&flag",
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 200
+    assert r.json() == {"name": "J\u00fcrgen K", "x": "1+1", "empty": "", "flag": ""}
+
+
+def test_urlencoded_form_with_httpx(server):
+    r = httpx.post(server.url + "/form", data={"a": "b c", "d": "&="})
+    assert r.json() == {"a": "b c", "d": "&="}
+
+
+def test_form_with_wrong_content_type_is_refused(server):
+    r = httpx.post(server.url + "/form", content=b"a=1",
+                   headers={"Content-Type": "text/plain"})
+    assert r.status_code in (400, 415)
+
+
+def test_form_over_body_limit_is_413(server):
+    r = httpx.post(server.url + "/form", content=b"a=" + b"x" * 2000,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+
+
+def test_asterisk_target_for_get_is_400(server):
+    assert status_of(server, b"GET * HTTP/1.1\r\nHost: x\r\n\r\n") == 400

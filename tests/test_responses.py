@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from rawhttp import RawConnection, exchange, get
+from rawhttp import ProtocolError, RawConnection, exchange, get
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -390,6 +390,8 @@ def test_client_disconnect_mid_response(server, path):
     assert httpx.get(server.url + "/", timeout=10).text == "hello"
 
 
+@pytest.mark.async_only("a client that stops reading holds the one-request-at-a-time "
+                   "sync server until send_timeout")
 def test_client_that_stops_reading_does_not_stall_others(server):
     s = socket.create_connection(("127.0.0.1", server.port), 10)
     try:
@@ -409,3 +411,36 @@ def test_disconnect_before_response(server):
         s.sendall(get("/stream/100"))
         abort(s)
     assert httpx.get(server.url + "/", timeout=10).text == "hello"
+
+
+# -- header injection --------------------------------------------------------
+
+def injected(server, query):
+    """The response to /inject?v=... or None when the server closed the
+    connection without answering."""
+    with RawConnection(server.port) as c:
+        c.send(get("/inject?v=" + query))
+        try:
+            return c.read_response()
+        except ProtocolError:
+            assert c.eof and not c.buf
+            return None
+
+
+@pytest.mark.parametrize("query", ["a%0D%0ASet-Cookie:%20pwned=1", "a%0ASet-Cookie:%20pwned=1",
+                                   "a%0DSet-Cookie:%20pwned=1"])
+def test_header_value_with_crlf_is_never_sent(server, query):
+    r = injected(server, query)
+    if r is not None:
+        assert r.header("set-cookie") is None
+        assert b"pwned" not in r.raw_head
+    assert httpx.get(server.url + "/inject?v=plain").headers["x-echo"] == "plain"
+
+
+def test_header_injection_attempt_is_answered_with_500(server):
+    # The handler produced an invalid response: like any handler error the
+    # client gets a 500, not a connection closed without a word.
+    r = injected(server, "a%0D%0AX-Evil:%201")
+    assert r is not None, "connection closed without a response"
+    assert r.status == 500
+    assert r.header("x-evil") is None

@@ -104,6 +104,13 @@ async def no_content(reader, writer, request):
     return HTTPResponse(204, None)
 
 
+@app.route("GET", "/inject")
+async def inject(reader, writer, request):
+    # a header value taken from the query: CR/LF in it must never reach
+    # the wire as a new header line
+    return "injected?", 200, {"X-Echo": request.args.get("v", "")}
+
+
 @app.route("GET", "/http-error")
 async def http_error(reader, writer, request):
     raise HTTPError(403, "no entry here")

@@ -1,0 +1,43 @@
+"""Request bodies for the blocking driver: Body's sans-IO decisions (_body)
+with blocking reads. Loaded on the first request that has a body. No
+asyncio here."""
+from ._body import Body
+from ._http import HTTPError
+
+
+class SyncBody(Body):
+    def chunk(self):
+        """The next piece of the body, b"" at its end."""
+        st = self.st
+        while True:
+            out = self.piece()
+            if out is not None:
+                return out
+            c = self.continue_due()
+            if c is not None:
+                st._send(c)
+            n, msg = self.want()
+            if not st._fill(n):
+                raise HTTPError(400, msg)
+
+    def read_all(self):
+        parts = []
+        while True:
+            piece = self.chunk()
+            if not piece:
+                return b"".join(parts)
+            parts.append(piece)
+
+    def finish(self):
+        """Consume what the handler left so the next request starts at the
+        right byte; False when the connection must close instead."""
+        if not self.reusable():
+            return False
+        total = 0
+        while True:
+            try:
+                total = self.dropped(self.chunk(), total)
+            except HTTPError:
+                return False
+            if total is True or total is False:
+                return total

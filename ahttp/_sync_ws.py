@@ -1,0 +1,268 @@
+"""WebSocket for the blocking driver: the thin blocking twin of ws.py.
+
+Loaded by `ahttp.sync` on first use. It only moves bytes: every protocol
+decision and limit (handshake, frames, UTF-8, close codes) is in the
+sans-IO core `_ws.py`, shared with the async driver. No asyncio here.
+
+    ws = WebSocket.accept(reader, writer, request)
+    for message in ws:              # str for text, bytes for binary
+        ws.send(message)
+
+Keepalive pings (`ping_interval`) go out while receive() waits. One thread
+uses a WebSocket at a time (sends from a second thread need a lock of the
+caller's).
+"""
+from . import _ws
+from ._compat import ticks_ms, ticks_diff
+
+_READ_SIZE = 4096
+
+
+class ConnectionClosed(Exception):
+    """The WebSocket is closed. `code` and `reason` are the peer's close
+    frame (1005 when it had no code, 1006 when the connection dropped
+    without one, or the code we closed with after a protocol error)."""
+
+    def __init__(self, code=1006, reason=""):
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+
+class WebSocket:
+    """One server-side WebSocket connection. Create it with accept()."""
+
+    def __init__(self, reader, writer, request, protocol, subprotocol=None,
+                 close_timeout=5.0, ping_interval=None, ping_timeout=None):
+        self.reader = reader
+        self.writer = writer
+        self.request = request
+        self.subprotocol = subprotocol
+        self.close_timeout = close_timeout
+        self.close_code = None
+        self.close_reason = ""
+        self._proto = protocol
+        self._done = False
+        self._ping_interval = ping_interval
+        self._ping_timeout = ping_timeout or ping_interval
+        self._last_seen = ticks_ms()
+        self._ping_sent = None     # ticks_ms of an unanswered keepalive ping
+
+    @classmethod
+    def accept(cls, reader, writer, request, subprotocols=None, origins=None,
+               max_message_size=_ws.DEFAULT_MAX_MESSAGE, max_frame_size=None,
+               ping_interval=None, ping_timeout=None, close_timeout=5.0,
+               headers=None):
+        """Validate the upgrade request and answer it with 101 (the options
+        are ws.WebSocket.accept's). A request that cannot be upgraded
+        raises HTTPError (400, 403 or 426), which the server answers."""
+        h = request.headers
+        key = _ws.check_request(request.method, request.version, h)
+        if origins is not None:
+            origin = h.get("origin")
+            ok = origins(origin) if callable(origins) else origin in origins
+            if not ok:
+                raise _ws.HandshakeError(403, "Origin not allowed")
+        sub = _ws.select_subprotocol(h.get("sec-websocket-protocol"), subprotocols)
+        proto = _ws.Protocol(max_message_size, max_frame_size)
+        response = _ws.encode_accept(key, sub, headers or ())
+        take_over = getattr(writer, "take_over", None)
+        if take_over is not None:
+            take_over()
+        writer.write(response)
+        return cls(reader, writer, request, proto, sub, close_timeout,
+                   ping_interval, ping_timeout)
+
+    # -- receiving -------------------------------------------------------
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        """Messages until the connection closes (any close ends the loop;
+        see close_code / close_reason)."""
+        try:
+            return self.receive()
+        except ConnectionClosed:
+            raise StopIteration
+
+    @property
+    def closed(self):
+        return self._done
+
+    def receive(self):
+        """The next message: str (text) or bytes (binary). Pings are
+        answered here. Raises ConnectionClosed once the connection is closed."""
+        proto = self._proto
+        while True:
+            if self._done:
+                raise ConnectionClosed(self.close_code, self.close_reason)
+            try:
+                event = proto.next_event()
+            except _ws.ProtocolError as e:
+                self._fail(e)
+                raise ConnectionClosed(e.code, e.reason)
+            if event is None:
+                data = self._read()
+                if not data:
+                    self._finish(1006, self.close_reason or "connection lost")
+                    raise ConnectionClosed(1006, self.close_reason)
+                self._last_seen = ticks_ms()
+                self._ping_sent = None
+                proto.feed(data)
+                continue
+            kind = event[0]
+            if kind == _ws.MESSAGE:
+                return event[1]
+            if kind == _ws.PING:
+                try:
+                    self._write(proto.send_pong(event[1]))
+                except ConnectionClosed:
+                    pass
+            elif kind == _ws.CLOSE:
+                reply = proto.close_reply()
+                if reply is not None:
+                    try:
+                        self._write(reply)
+                    except ConnectionClosed:
+                        pass
+                self._finish(event[1], event[2])
+                raise ConnectionClosed(event[1], event[2])
+            # PONG: _last_seen was updated when its bytes arrived.
+
+    def _read(self):
+        """The next bytes from the peer; b"" when the connection is gone
+        (or the keepalive ping went unanswered). Keepalive pings go out
+        while waiting."""
+        readable = getattr(self.reader, "readable", None)
+        while readable is not None:     # wait here: a read times out
+            interval = self._ping_interval
+            left = 60000
+            if interval:
+                now = ticks_ms()
+                if self._ping_sent is not None:
+                    left = int(self._ping_timeout * 1000) - ticks_diff(now, self._ping_sent)
+                    if left <= 0:
+                        self.close_reason = "keepalive ping timeout"
+                        return b""
+                else:
+                    left = int(interval * 1000) - ticks_diff(now, self._last_seen)
+                    if left <= 0:
+                        try:
+                            self.ping(b"keepalive")
+                        except ConnectionClosed:
+                            return b""
+                        self._ping_sent = ticks_ms()
+                        continue
+            if readable(left):
+                break
+        try:
+            return self.reader.read(_READ_SIZE)
+        except (OSError, EOFError):
+            return b""
+
+    # -- sending ---------------------------------------------------------
+
+    def send(self, message):
+        """Send a str as a text message or bytes as a binary message."""
+        if self._done or self._proto.close_sent:
+            raise ConnectionClosed(self.close_code or 1006, self.close_reason)
+        head, payload = self._proto.encode_message(message)
+        self._write(head, payload)
+
+    def ping(self, data=b""):
+        """Send a ping (at most 125 bytes); the pong is handled by receive()."""
+        if self._done or self._proto.close_sent:
+            raise ConnectionClosed(self.close_code or 1006, self.close_reason)
+        self._write(self._proto.ping_frame(data))
+
+    def _write(self, frame, body=None):
+        if self._done:
+            raise ConnectionClosed(self.close_code, self.close_reason)
+        writer = self.writer
+        try:
+            if body is None:
+                writer.write(frame)
+            else:
+                # Piece by piece (_ws.pieces): no copy of the whole message;
+                # the header rides with the first piece.
+                for piece in _ws.pieces(body):
+                    if frame is not None:
+                        piece = frame + piece
+                        frame = None
+                    writer.write(piece)
+        except (OSError, EOFError):
+            self._finish(1006, "connection lost")
+            raise ConnectionClosed(1006, "connection lost")
+
+    # -- closing ---------------------------------------------------------
+
+    def close(self, code=1000, reason=""):
+        """Start the close handshake, wait (up to close_timeout) for the
+        peer's close frame, then close the connection."""
+        if self._done:
+            return
+        if not self._proto.close_sent:
+            try:
+                self._write(self._proto.close_frame(code, reason))
+            except ConnectionClosed:
+                return
+        self._until_closed()
+        if not self._done:
+            self._finish(code, reason)
+
+    def _until_closed(self):
+        # Messages after our close are dropped; bounded by close_timeout.
+        end = ticks_ms() + int(self.close_timeout * 1000)
+        readable = getattr(self.reader, "readable", None)
+        try:
+            while not self._done:
+                left = ticks_diff(end, ticks_ms())
+                if left <= 0 or (readable is not None and not readable(left)):
+                    return
+                self._ping_interval = None
+                self.receive()
+        except ConnectionClosed:
+            pass
+
+    def _fail(self, error):
+        frame = self._proto.fail(error)
+        if frame is not None:
+            try:
+                self._write(frame)
+            except ConnectionClosed:
+                pass
+            else:
+                self._linger()
+        self._finish(error.code, error.reason)
+
+    def _linger(self):
+        # Wait (close_timeout at most) for the peer's answer to our close
+        # frame, dropping everything else: closing with unread bytes would
+        # make the kernel send RST, which can destroy our close frame.
+        proto = self._proto
+        end = ticks_ms() + int(self.close_timeout * 1000)
+        readable = getattr(self.reader, "readable", None)
+        try:
+            while proto.next_event() is None:
+                left = ticks_diff(end, ticks_ms())
+                if left <= 0 or (readable is not None and not readable(left)):
+                    return
+                data = self.reader.read(_READ_SIZE)
+                if not data:
+                    return
+                proto.feed(data)
+        except Exception:
+            pass
+
+    def _finish(self, code, reason):
+        """Closed: remember why, close the socket."""
+        if self._done:
+            return
+        self._done = True
+        self.close_code = code
+        self.close_reason = reason
+        try:
+            self.writer.close()
+        except Exception:
+            pass

@@ -1,0 +1,673 @@
+"""The blocking driver: the async server's names and behaviour with plain
+`def` handlers and blocking sockets, for ports without asyncio (Pycom WiPy).
+
+It only moves bytes and waits: parsing, routing, error pages, return values,
+response framing, static plans, SSE and WebSocket framing are the shared
+core's (_http, _route, _app, _response, _body, _static, _sse, _ws). Never
+import asyncio here, nor anything that does: on such a port this module is
+the whole server.
+
+One request is served at a time, on the thread that called start(). Idle
+keep-alive connections and unfinished request heads wait in a poll set, so
+a slow or silent client never holds the others; inside a request every read
+is bounded by head_timeout and every write by send_timeout. Handlers marked
+with `@app.thread` (long-lived: SSE, WebSocket) run in a `_thread` of their
+own, at most `threads` at once; without threads such a handler holds the
+server until it returns. EventSource, Broadcaster and WebSocket load on
+first use (module __getattr__), so a plain HTTP app never pays for them.
+"""
+import socket
+import select
+
+from ._http import (HTTPError, RecvBuffer, body_framing, skip_empty_lines, LAST_CHUNK,
+                    LINGER_MS, LINGER_BYTES)
+from ._app import AppCore
+from ._response import (BaseResponse, CHUNKED, CLOSE, encode_value, make_response,
+                        redirect as _redirect, BUSY)
+from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON
+from .request import Request as _Request, decode_json, decode_form
+
+__all__ = ("HTTPServer", "HTTPResponse", "HTTPError", "Request", "sendfile",
+           "redirect", "EventSource", "Broadcaster", "WebSocket",
+           "ConnectionClosed")
+
+_EAGAIN = const(11)
+_ETIMEDOUT = const(110)
+_POLL_MS = const(250)       # how often deadlines and stop() are looked at
+_MAX_BUSY = const(8)        # refused connections lingering at once, at most
+
+# what a connection in the poll set is waiting for
+_IDLE = const(0)            # a request (idle_timeout)
+_HEAD = const(1)            # the rest of a request head (head_timeout)
+_LINGER = const(2)          # its end, after an error answer (LINGER_MS)
+
+# what serving one request leaves of the connection
+_KEEP = const(0)
+_CLOSE = const(1)
+_LINGER_CLOSE = const(2)
+_GONE = const(3)            # owned by a handler thread now
+
+
+def __getattr__(name):
+    # SSE and WebSocket only cost heap once an app uses them.
+    if name in ("EventSource", "Broadcaster", "SSEError", "Full", "Lagged"):
+        from . import _sync_sse as m
+    elif name in ("WebSocket", "ConnectionClosed"):
+        from . import _sync_ws as m
+    else:
+        raise AttributeError(name)
+    v = getattr(m, name)
+    globals()[name] = v
+    return v
+
+
+def _timed_out(e):
+    # CPython raises socket.timeout (errno None); MicroPython EAGAIN or
+    # ETIMEDOUT, depending on the call.
+    n = getattr(e, "errno", None)
+    if n is None and e.args and isinstance(e.args[0], int):
+        n = e.args[0]
+    return n is None or n == _EAGAIN or n == _ETIMEDOUT
+
+
+if MICROPYTHON:
+    def _key(s):        # poll() hands back the registered object...
+        return s
+else:
+    def _key(s):        # ...or, on CPython, its file descriptor
+        return s.fileno()
+
+try:
+    from time import sleep_ms
+except ImportError:
+    import time as _time
+
+    def sleep_ms(ms):
+        _time.sleep(ms / 1000)
+
+
+class Request(_Request):
+    """The async server's Request with blocking body helpers."""
+
+    def read(self):
+        """The whole body as bytes (bounded by the server's max_body)."""
+        if self._body is None:
+            body = self._reader.body if self._reader is not None else None
+            self._body = body.read_all() if body is not None else b""
+        return self._body
+
+    def json(self):
+        return decode_json(self.read())
+
+    def form(self):
+        return decode_form(self, self.read())
+
+
+class HTTPResponse(BaseResponse):
+    """BaseResponse with blocking send/write/end (see response.py)."""
+
+    def send(self, writer):
+        """Write the status line and headers (and the body, if any)."""
+        req = getattr(writer, "request", None)
+        head_only = req is not None and req.method == "HEAD"
+        data = self.encode(req, head_only)
+        self._writer = writer
+        if hasattr(writer, "started"):
+            writer.started(self)
+        writer.write(data)
+        if self._rest is not None:
+            writer.write(self._rest)
+            self._rest = None
+        if head_only and hasattr(writer, "discard"):
+            writer.discard = True
+
+    def write(self, data):
+        """Send part of the body (a chunk when the response is chunked)."""
+        if data:
+            self._writer.write(self.chunk(data))
+
+    def end(self):
+        """Finish a streamed body (the last chunk when chunked)."""
+        if self.framing == CHUNKED:
+            self._writer.write(LAST_CHUNK)
+        if hasattr(self._writer, "finished"):
+            self._writer.finished(self)
+
+
+def redirect(location, status=302):
+    return _redirect(HTTPResponse, location, status)
+
+
+def response(value):
+    """The HTTPResponse a handler's return value stands for."""
+    return make_response(HTTPResponse, value)
+
+
+def sendfile(writer, path, offset=0, length=None, chunk=1024):
+    """Send a file (or `length` bytes of it from `offset`) to `writer` in
+    fixed-size pieces; a full read of the file is never made."""
+    if getattr(writer, "discard", False):
+        return
+    buf = bytearray(chunk)
+    mv = memoryview(buf)
+    with open(path, "rb") as f:
+        if offset:
+            f.seek(offset)
+        left = length
+        while left is None or left > 0:
+            n = f.readinto(buf)
+            if not n:
+                break
+            if left is not None:
+                if n > left:
+                    n = left
+                left -= n
+            writer.write(mv[:n])
+
+
+class Connection(RecvBuffer):
+    """One client connection: the `reader` and the `writer` a handler gets
+    (one object, as in the async driver). Reads serve the bytes already
+    buffered first; each read waits at most head_timeout, each write at most
+    send_timeout (then OSError ETIMEDOUT). After an HTTPResponse head for a
+    HEAD request, body bytes are dropped."""
+    request = None
+    written = 0
+    discard = False
+    status = 0
+    response = None
+    taken = False
+    closed = False
+    eof = False
+    state = _IDLE
+    deadline = 0
+    lingered = 0
+    busy = False
+    _timeout = -1
+    _p = None           # a poll object of its own, for readable()
+
+    def __init__(self, sock, app, addr):
+        self.s = sock
+        self.app = app
+        self.addr = addr        # as accept() gave it (Request.client decodes it)
+
+    def _settimeout(self, t):
+        if t != self._timeout:
+            self._timeout = t
+            self.s.settimeout(t)
+
+    # -- reading ----------------------------------------------------------
+
+    def _recv(self, n):
+        self._settimeout(self.app.limits.head_timeout)
+        try:
+            return self.s.recv(n)
+        except OSError as e:
+            if _timed_out(e):
+                raise OSError(_ETIMEDOUT, "read timed out")
+            raise
+
+    def _fill(self, n=0):
+        """Read more from the socket into the buffer; False at EOF."""
+        data = self._recv(n or self.app.limits.read_size)
+        if not data:
+            self.eof = True
+            return False
+        self._append(data)
+        return True
+
+    def read(self, n=-1):
+        """Up to n bytes (n < 0: what is buffered or the next read); b"" at
+        EOF."""
+        if self._pos >= len(self._buf):
+            if n == 0 or not self._fill(n if n > 0 else 0):
+                return b""
+        out = self._take(len(self._buf) if n < 0 else n)
+        self._raw(len(out))
+        return out
+
+    def readinto(self, buf):
+        data = self.read(len(buf))
+        buf[:len(data)] = data
+        return len(data)
+
+    def readexactly(self, n):
+        """Exactly n bytes; EOFError if the connection ends first."""
+        parts = []
+        left = n
+        while left > 0:
+            if self._pos >= len(self._buf) and not self._fill(max(left, 256)):
+                raise EOFError("connection closed after %d of %d bytes" % (n - left, n))
+            b = self._take(left)
+            parts.append(b)
+            left -= len(b)
+        self._raw(n)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def readline(self):
+        """One line including its b"\\n" (bounded by max_header_line)."""
+        maxlen = self.app.limits.max_header_line
+        while True:
+            i = self._buf.find(b"\n", self._pos)
+            if i >= 0 or not self._fill():
+                out = self._take(i + 1 - self._pos if i >= 0 else len(self._buf))
+                self._raw(len(out))
+                return out
+            if len(self._buf) - self._pos > maxlen:
+                raise ValueError("line longer than %d bytes" % maxlen)
+
+    # -- writing ----------------------------------------------------------
+
+    def started(self, response):
+        self.response = response
+        self.status = response.status
+
+    def take_over(self):
+        """The handler owns the connection from now on (SSE, WebSocket):
+        no keep-alive, nothing appended, closed when the handler returns."""
+        self.taken = True
+
+    def write(self, data):
+        """Send `data` now (blocking, at most send_timeout per send)."""
+        if self.discard or not data:
+            return
+        self.written += len(data)
+        self._send(data)
+
+    def _send(self, data):
+        self._settimeout(self.app.limits.send_timeout)
+        mv = memoryview(data)
+        n = len(mv)
+        off = 0
+        s = self.s
+        while off < n:
+            try:
+                k = s.send(mv[off:] if off else mv)
+            except OSError as e:
+                if _timed_out(e):
+                    raise OSError(_ETIMEDOUT, "send timed out: client is not reading")
+                raise
+            if k is None:       # a non-blocking socket on some ports
+                k = 0
+            off += k
+
+    def drain(self):
+        pass        # writes are sent at once; kept for handler symmetry
+
+    def awrite(self, data):
+        self.write(data)
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            try:
+                self.s.close()
+            except OSError:
+                pass
+
+    def wait_closed(self):
+        pass
+
+    def get_extra_info(self, name, default=None):
+        if name == "peername":
+            return self.addr
+        if name == "socket":
+            return self.s
+        return default
+
+    def readable(self, timeout_ms):
+        """Whether bytes (or EOF) arrive within `timeout_ms` (for the SSE
+        and WebSocket drivers' waits); buffered bytes count."""
+        if self._pos < len(self._buf):
+            return True
+        p = self._p
+        if p is None:
+            p = self._p = select.poll()
+            p.register(self.s, select.POLLIN)
+        return bool(p.poll(timeout_ms))
+
+
+class HTTPServer(AppCore):
+    """The blocking server. Keyword options as the async HTTPServer (the
+    limits in _http.Limits, debug, log, access_log, backlog, send_chunk),
+    plus `threads`: how many `@app.thread` handlers may run at once (0: they
+    run on the main loop), and `thread_stack` (bytes, for _thread)."""
+
+    Response = HTTPResponse
+
+    def __init__(self, threads=0, thread_stack=None, **options):
+        AppCore.__init__(self, **options)
+        self.threads = threads
+        self.thread_stack = thread_stack
+        self._threaded = []
+        self._owned = []        # connections handler threads own
+        self._lock = None
+        self._sock = None
+        self._poll = None
+        self._conns = {}        # poll key -> Connection waiting in the poll set
+        self._stopping = False
+
+    def thread(self, handler):
+        """Decorator: run this long-lived handler (an event stream, a
+        WebSocket) in its own _thread when the port has threads and
+        `threads` allows one more; at the cap a request for it gets 503.
+        Stack it with @app.route in either order."""
+        self._threaded.append(handler)
+        return handler
+
+    def _static_handler(self, prefix, opts):
+        def static(reader, writer, request):
+            resp, path, offset, length = self.static_response(request, prefix, opts)
+            resp.send(writer)
+            if path is not None:
+                sendfile(writer, path, offset, length, self.send_chunk)
+        return static
+
+    # -- running ---------------------------------------------------------
+
+    def start(self, host="0.0.0.0", port=80):
+        """Listen and serve until stop() (blocks)."""
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(socket.getaddrinfo(host, port)[0][-1])
+        s.listen(self.backlog)
+        self._sock = s
+        p = self._poll = select.poll()
+        p.register(s, select.POLLIN)
+        self._stopping = False
+        listener = _key(s)
+        try:
+            while not self._stopping:
+                try:
+                    self._round(p, listener)
+                except MemoryError:
+                    # one connection's allocation failed: keep accepting
+                    import gc
+                    gc.collect()
+        finally:
+            self._shutdown()
+
+    def run(self, host="0.0.0.0", port=80):
+        """start(), ending quietly on Ctrl-C."""
+        try:
+            self.start(host, port)
+        except KeyboardInterrupt:
+            pass
+
+    def stop(self):
+        """Stop serving: start() returns after the request in progress;
+        idle connections and the streams of handler threads are closed."""
+        self._stopping = True
+
+    def _shutdown(self):
+        for k, c in list(self._conns.items()):
+            self._drop(k, c)
+        for c in list(self._owned):
+            c.close()
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        self._sock = None
+        self._poll = None
+
+    def _round(self, p, listener):
+        conns = self._conns
+        if conns:
+            now = ticks_ms()
+            for k, c in list(conns.items()):
+                if ticks_diff(now, c.deadline) >= 0:
+                    self._drop(k, c)   # timed out: closed without an answer
+        for k, ev in p.poll(_POLL_MS):
+            if k == listener:
+                self._accept()
+                continue
+            c = conns.get(k)
+            if c is not None:
+                self._ready(k, c)
+
+    def _wait(self, c, state, seconds):
+        c.state = state
+        c.deadline = ticks_add(ticks_ms(), int(seconds * 1000))
+        k = _key(c.s)
+        if k not in self._conns:
+            self._conns[k] = c
+            self._poll.register(c.s, select.POLLIN)
+
+    def _forget(self, k):
+        # out of the poll set without closing (a handler thread owns it now)
+        c = self._conns.pop(k, None)
+        if c is not None:
+            self._poll.unregister(c.s)
+
+    def _drop(self, k, c):
+        c = self._conns.pop(k, c)
+        try:
+            self._poll.unregister(c.s)
+        except Exception:
+            pass
+        c.close()
+
+    def _accept(self):
+        try:
+            cs, addr = self._sock.accept()
+        except OSError:
+            return
+        c = Connection(cs, self, addr)
+        n = len(self._owned)
+        busy = 0
+        for x in self._conns.values():
+            if x.busy:
+                busy += 1
+            else:
+                n += 1
+        if n >= self.limits.max_connections:
+            self._busy(c, busy)
+            return
+        try:
+            cs.setsockopt(6, 1, 1)   # IPPROTO_TCP, TCP_NODELAY: no 40 ms stalls
+        except (OSError, AttributeError, TypeError):
+            pass
+        self._wait(c, _IDLE, self.limits.idle_timeout)
+
+    def _busy(self, c, busy):
+        c.busy = True
+        c._settimeout(0.5)
+        try:
+            c.s.send(BUSY)
+        except OSError:
+            c.close()
+            return
+        if busy >= _MAX_BUSY:
+            c.close()
+        else:
+            self._wait(c, _LINGER, LINGER_MS / 1000)
+
+    def _ready(self, k, c):
+        """A connection in the poll set has bytes (or EOF) to read."""
+        if c.state == _LINGER:
+            try:
+                data = c.s.recv(1024)
+            except OSError:
+                data = b""
+            c.lingered += len(data)
+            if not data or c.lingered >= LINGER_BYTES:
+                self._drop(k, c)
+            return
+        try:
+            data = c._recv(self.limits.read_size)
+        except OSError:
+            data = b""
+        if not data:
+            c.eof = True
+            if skip_empty_lines(c._buf[c._pos:]):
+                self._error(c, None, 400, "incomplete request head")
+            self._drop(k, c)
+            return
+        c._append(data)
+        self._serve(k, c)
+
+    def _serve(self, k, c):
+        """Answer every complete request in the connection's buffer, then
+        put it back in the poll set (or close it)."""
+        limits = self.limits
+        try:
+            while True:
+                try:
+                    head = c.next_head(limits)
+                except HTTPError as e:
+                    self._error(c, None, e.status, e.message, e.headers)
+                    self._linger(k, c)
+                    return
+                if head is None:
+                    if c._buf:
+                        if c.state == _IDLE:
+                            self._wait(c, _HEAD, limits.head_timeout)
+                    else:
+                        self._wait(c, _IDLE, limits.idle_timeout)
+                    return
+                c.state = _HEAD
+                done = self._request(c, head)
+                if done == _GONE:
+                    return
+                if done == _CLOSE:
+                    self._drop(k, c)
+                    return
+                if done == _LINGER_CLOSE:
+                    self._linger(k, c)
+                    return
+                c.state = _IDLE
+        except Exception as e:   # client gone (OSError) or a bug: keep serving
+            if not isinstance(e, OSError):
+                self.log_exception(e)
+            self._drop(k, c)
+
+    def _linger(self, k, c):
+        # Read and drop what the client is still sending, briefly, from the
+        # poll set: the main loop goes on meanwhile.
+        if c.closed or c.eof:
+            self._drop(k, c)
+        else:
+            self._wait(c, _LINGER, LINGER_MS / 1000)
+
+    def _request(self, c, head):
+        """Serve one request; returns what is left of the connection."""
+        method, target, version, headers = head
+        request = None
+        try:
+            request = Request(self, method, target, version, headers, c)
+            if "content-length" in headers or "transfer-encoding" in headers:
+                framing = body_framing(headers, self.limits.max_body)
+            else:
+                framing = 0
+        except HTTPError as e:
+            self._error(c, request, e.status, e.message, e.headers)
+            return _LINGER_CLOSE
+        c.request = request
+        if framing:
+            from ._sync_body import SyncBody
+            c.body = SyncBody(c, request, framing)
+        if c.written:
+            c.written = c.status = 0
+            c.discard = False
+            c.response = None
+        handler = result = exc = params = None
+        try:
+            handler, params = self.match(request)
+            if handler is not None:
+                request.params = params
+                if handler in self._threaded and self.threads:
+                    return self._spawn(c, request, handler, params)
+                result = handler(c, c, request)
+        except Exception as e:
+            exc = e
+        return self._finish(c, request, handler, params, result, exc)
+
+    def _finish(self, c, request, handler, params, result, exc):
+        if exc is None and result is not None and not c.written:
+            enc = encode_value(result, request, request.method == "HEAD")
+            if enc is not None:
+                c.write(enc[0])
+                c.status = 200
+                if self.access_log is not None:
+                    self.access(request, c)
+                if not enc[1]:
+                    return _CLOSE
+                if c.body is not None and not c.body.finish():
+                    return _LINGER_CLOSE
+                return _KEEP
+        resp, keep = self.outcome(c, request, handler, params, result, exc)
+        if resp is not None:
+            try:
+                resp.send(c)
+            except ValueError as e:    # unencodable head (CR/LF in a header)
+                if c.written:
+                    raise
+                self.log_exception(e)
+                resp = self.error_response(500, "Internal Server Error", None, e, request)
+                resp.close = True
+                resp.send(c)
+            self.access(request, c)
+            keep = resp.keep and resp.framing != CLOSE
+        if not keep or c.taken or c.closed:
+            return _CLOSE if c.taken or c.closed else _LINGER_CLOSE
+        if c.body is not None and not c.body.finish():
+            return _LINGER_CLOSE
+        return _KEEP
+
+    def _error(self, c, request, status, message, headers=None):
+        resp = self.error_response(status, message, headers, None, request)
+        resp.close = True
+        try:
+            resp.send(c)
+        except OSError:
+            pass
+
+    # -- handler threads --------------------------------------------------
+
+    def _spawn(self, c, request, handler, params):
+        try:
+            import _thread
+        except ImportError:
+            self.threads = 0     # no threads on this port: run inline
+            return self._finish(c, request, handler, params,
+                                handler(c, c, request), None)
+        if self._lock is None:
+            self._lock = _thread.allocate_lock()
+        with self._lock:
+            full = len(self._owned) >= self.threads
+            if not full:
+                self._owned.append(c)
+        if full:
+            c.take_over()
+            c.write(BUSY)
+            return _LINGER_CLOSE
+        if self.thread_stack:
+            _thread.stack_size(self.thread_stack)
+        self._forget(_key(c.s))
+        try:
+            _thread.start_new_thread(self._threaded_request, (c, request, handler, params))
+        except Exception:
+            with self._lock:
+                self._owned.remove(c)
+            raise
+        return _GONE
+
+    def _threaded_request(self, c, request, handler, params):
+        result = exc = None
+        try:
+            try:
+                result = handler(c, c, request)
+            except Exception as e:
+                exc = e
+            self._finish(c, request, handler, params, result, exc)
+        except Exception as e:
+            if not isinstance(e, OSError):
+                self.log_exception(e)
+        finally:
+            c.close()
+            with self._lock:
+                try:
+                    self._owned.remove(c)
+                except ValueError:
+                    pass
