@@ -25,27 +25,37 @@ class AppCore:
         self._log = log
         self.access_log = access_log
         self.error_handlers = {}
+        self.before_hooks = []   # [(path prefix or "", f)]
+        self.after_hooks = []
+        self.names = {}          # route name -> path pattern (url_for)
 
     # -- routes ----------------------------------------------------------
 
     def __getattr__(self, name):
         # add_routes, errorhandler, static, static_plan, static_response,
-        # log_access: ahttp._app_cold, loaded on first use
+        # log_access, url_for, mount, before/after_request and running the
+        # hooks: ahttp._app_cold, loaded on first use
         return cold(self, "ahttp._app_cold", name)
 
-    def route(self, method, path=None):
+    def route(self, method, path=None, name=None):
         """Decorator: `@app.route("GET", "/x")`, `@app.route(["GET", "POST"],
-        "/y")`; stackable. `@app.route("/z")` means GET."""
+        "/y")`; stackable. `@app.route("/z")` means GET. `name` (default:
+        the handler's name) is what url_for() knows the route by."""
         if path is None:
             method, path = "GET", method
 
         def deco(handler):
-            self.router.add(method, path, handler)
+            self.add_route(method, path, handler, name)
             return handler
         return deco
 
-    def add_route(self, method, path, handler):
+    def add_route(self, method, path, handler, name=None):
         self.router.add(method, path, handler)
+        if name is None:
+            name = getattr(handler, "__name__", None)
+            if name is None or name in self.names:
+                return      # stacked routes: the first one keeps the name
+        self.names[name] = path
 
     # -- decisions -------------------------------------------------------
 
@@ -72,7 +82,10 @@ class AppCore:
                     break
         if h is not None and request is not None:
             try:
-                return self.render(h(request, exc))
+                value = h(request, exc)
+                if not isinstance(value, (tuple, self.Response)):
+                    value = (value, status)   # the error's status by default
+                return self.render(value)
             except Exception as e:
                 self.log_exception(e)
         detail = format_exception(exc) if (self.debug and exc is not None
@@ -144,4 +157,3 @@ class AppCore:
             self._log(format_exception(exc))
         else:
             print_exception(exc, sys.stderr if hasattr(sys, "stderr") else None)
-

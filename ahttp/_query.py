@@ -52,3 +52,19 @@ def parse_qsl(qs):
         else:
             out.append((unquote(item[:i], True), unquote(item[i + 1:], True)))
     return out
+    return out
+
+
+_SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+
+
+def quote(s, keep_slash=False):
+    """Percent-encode `s` (str) as UTF-8 for a path segment or a query
+    value: everything but unreserved characters (and '/' with keep_slash)."""
+    out = []
+    for b in s.encode():
+        if b in _SAFE or (keep_slash and b == 47):
+            out.append(chr(b))
+        else:
+            out.append("%%%02X" % b)
+    return "".join(out)

@@ -140,6 +140,8 @@ class BaseResponse:
         Sets `self.framing` and `self.keep` (whether the connection may
         serve another request afterwards).
         """
+        if request is not None and getattr(request.app, "after_hooks", None):
+            request.app.run_after(request, self)    # after_request hooks
         status = self.status
         self._rest = None
         keep = (not self.close) and request is not None and request.keep_alive()

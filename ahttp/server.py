@@ -363,10 +363,14 @@ class HTTPServer(AppCore):
                 handler, params = match(request)
                 if handler is not None:
                     request.params = params
-                    result = await handler(st, st, request)
+                    if self.before_hooks:
+                        result = self.run_before(request)
+                    if result is None:
+                        result = await handler(st, st, request)
             except Exception as e:
                 exc = e
-            if exc is None and result is not None and not st.written:
+            if (exc is None and result is not None and not st.written
+                    and not self.after_hooks):
                 enc = encode_value(result, request, method == "HEAD")
                 if enc is not None:
                     st.write(enc[0])

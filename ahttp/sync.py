@@ -576,15 +576,19 @@ class HTTPServer(AppCore):
             handler, params = self.match(request)
             if handler is not None:
                 request.params = params
-                if handler in self._threaded and self.threads:
-                    return self._spawn(c, request, handler, params)
-                result = handler(c, c, request)
+                if self.before_hooks:
+                    result = self.run_before(request)
+                if result is None:
+                    if handler in self._threaded and self.threads:
+                        return self._spawn(c, request, handler, params)
+                    result = handler(c, c, request)
         except Exception as e:
             exc = e
         return self._finish(c, request, handler, params, result, exc)
 
     def _finish(self, c, request, handler, params, result, exc):
-        if exc is None and result is not None and not c.written:
+        if (exc is None and result is not None and not c.written
+                and not self.after_hooks):
             enc = encode_value(result, request, request.method == "HEAD")
             if enc is not None:
                 c.write(enc[0])
