@@ -1,0 +1,120 @@
+"""ahttp bench app: 10 routes (GET /hello and the memory probes among them);
+with BENCH_FEATURES=sse,ws,static also the SSE fan-out, WebSocket echo and
+static routes. Env: AHTTP_HOST, AHTTP_PORT, BENCH_FEATURES, BENCH_STATIC.
+Runs under micropython and python3 with ahttp importable."""
+import gc
+import os
+import sys
+
+from ahttp import HTTPServer
+
+FEATURES = os.getenv("BENCH_FEATURES") or ""
+app = HTTPServer(max_connections=80) if FEATURES else HTTPServer()
+
+
+def heap():
+    gc.collect()
+    gc.collect()
+    return gc.mem_alloc() if hasattr(gc, "mem_alloc") else -1
+
+
+@app.route("GET", "/hello")
+async def hello(reader, writer, request):
+    return "Hello, world!\n"
+
+
+@app.route("GET", "/_mem")
+async def mem(reader, writer, request):
+    return str(heap())
+
+
+@app.route("GET", "/_mods")
+async def mods(reader, writer, request):
+    return " ".join(sorted(m for m in sys.modules if m.split(".")[0] == "ahttp"))
+
+
+@app.route("GET", "/")
+async def index(reader, writer, request):
+    return "index\n"
+
+
+@app.route("GET", "/user/<int:uid>")
+async def user(reader, writer, request):
+    return {"user": request.params["uid"]}
+
+
+@app.route("GET", "/item/<name>")
+async def item(reader, writer, request):
+    return {"item": request.params["name"]}
+
+
+@app.route("GET", "/files/<path:rest>")
+async def files(reader, writer, request):
+    return request.params["rest"]
+
+
+@app.route("POST", "/echo")
+async def echo(reader, writer, request):
+    return await request.read()
+
+
+@app.route(["GET", "POST"], "/form")
+async def form(reader, writer, request):
+    return "form\n"
+
+
+@app.route("GET", "/status")
+async def status(reader, writer, request):
+    return {"ok": True}
+
+
+if "sse" in FEATURES:
+    import asyncio
+    from ahttp.sse import Broadcaster
+
+    feed = Broadcaster(ring=64, max_subscribers=100, heartbeat=0)
+    producing = [False]
+    PAYLOAD = "tick" + "." * 24
+
+    @app.route("GET", "/sse")
+    async def sse(reader, writer, request):
+        await feed.serve(reader, writer, request)
+
+    @app.route("GET", "/_produce")
+    async def produce(reader, writer, request):
+        producing[0] = request.args.get("on") == "1"
+        return "ok"
+
+    async def producer():
+        while True:
+            if producing[0] and feed.subscribers:
+                feed.publish(PAYLOAD)
+                await asyncio.sleep(0)
+            else:
+                await asyncio.sleep(0.01)
+
+if "ws" in FEATURES:
+    from ahttp.ws import WebSocket, ConnectionClosed
+
+    @app.route("GET", "/ws")
+    async def ws(reader, writer, request):
+        sock = await WebSocket.accept(reader, writer, request)
+        try:
+            async for message in sock:
+                await sock.send(message)
+        except ConnectionClosed:
+            pass
+
+if "static" in FEATURES:
+    app.static("/static", os.getenv("BENCH_STATIC") or ".")
+
+host = os.getenv("AHTTP_HOST") or "127.0.0.1"
+port = int(os.getenv("AHTTP_PORT") or 8080)
+print("bench-heap-app %d" % heap())
+if "sse" in FEATURES:
+    async def main():
+        await app.start(host, port)
+        await producer()
+    asyncio.run(main())
+else:
+    app.run(host, port)

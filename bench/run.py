@@ -1,0 +1,749 @@
+"""ahttp against microdot and the bare-asyncio floor, side by side, in one run.
+
+    .venv/bin/python bench/run.py            # the full run (about 12 minutes)
+    .venv/bin/python bench/run.py --smoke    # a few seconds per case (CI)
+
+Every throughput case runs every server (floor, ahttp, microdot) under
+MicroPython and under CPython, interleaved, `--repeats` times; each figure
+is the median, and each ratio is the median of the per-repeat ratios, so
+the load of a shared machine cancels out. Memory is measured from inside
+the server process (a /_mem route returning gc.mem_alloc() after
+gc.collect()); the smallest heap is searched with `-X heapsize`.
+
+Writes OUT/YYYY-MM-DD_HHMM.md, OUT/latest.md and the ratio chart
+OUT/latest.png (+ dated copy); OUT is bench/results unless --out is given.
+See docs/benchmarks.md for what every row means.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+sys.path.insert(0, BENCH)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import loadgen as L  # noqa: E402
+
+VENV_BIN = os.path.join(ROOT, ".venv", "bin")
+FILE_SIZE = 1 << 20
+FULL = "sse,ws,static"
+
+
+def log(msg):
+    sys.stderr.write("[bench] %s\n" % msg)
+    sys.stderr.flush()
+
+
+def tool(name):
+    exe = os.path.join(VENV_BIN, name)
+    return exe if os.path.exists(exe) else shutil.which(name)
+
+
+# -- the rows -------------------------------------------------------------------
+# key, label, unit, higher_is_better
+
+THROUGHPUT = [
+    ("hello_ka1", "GET /hello, keep-alive, 1 connection", "req/s", True),
+    ("hello_ka10", "GET /hello, keep-alive, 10 connections", "req/s", True),
+    ("hello_close1", "GET /hello, Connection: close, 1 connection", "req/s", True),
+    ("hello_close10", "GET /hello, Connection: close, 10 connections", "req/s", True),
+    ("sse1", "SSE fan-out, 1 client", "events/s", True),
+    ("sse10", "SSE fan-out, 10 clients", "events/s", True),
+    ("sse50", "SSE fan-out, 50 clients", "events/s", True),
+    ("ttfe1", "SSE time to first event, 1 client", "ms", False),
+    ("ttfe10", "SSE time to first event, 10 clients (median)", "ms", False),
+    ("ttfe50", "SSE time to first event, 50 clients (median)", "ms", False),
+    ("ws16", "WebSocket echo, 16 B messages", "msg/s", True),
+    ("ws4k", "WebSocket echo, 4 KB messages", "msg/s", True),
+    ("static", "Static file, 1 MB", "MB/s", True),
+]
+
+MEMORY = [
+    ("heap_app", "Heap after import + 10-route app (.mpy)", "KB"),
+    ("heap_serving", "Heap while serving, idle (.mpy)", "KB"),
+    ("per_conn", "Heap per idle keep-alive connection", "B"),
+    ("per_sse", "Heap per SSE client", "B"),
+    ("min_heap_mpy", "Smallest -X heapsize serving sequential + 10 concurrent GETs (.mpy)", "KB"),
+    ("min_heap_py", "Smallest -X heapsize serving sequential + 10 concurrent GETs (.py)", "KB"),
+    ("code_py_hello", "Code imported, hello app (.py)", "bytes"),
+    ("code_mpy_hello", "Code imported, hello app (.mpy)", "bytes"),
+    ("code_py_full", "Code imported, + SSE, WebSocket, static (.py)", "bytes"),
+    ("code_mpy_full", "Code imported, + SSE, WebSocket, static (.mpy)", "bytes"),
+]
+
+# (row, compared with, threshold, kind): kind "ratio" = ahttp/floor >= t,
+# "max" = ahttp value <= t (in the row's unit)
+TARGETS = {
+    "hello_ka10": ("ratio", 0.5, "≥ 0.5 × floor"),
+    "hello_close10": ("ratio", 0.5, "≥ 0.5 × floor"),
+    "sse10": ("ratio", 0.9, "≥ 0.9 × floor"),
+    "heap_app": ("max", 20.0, "≤ 20 KB"),
+    "min_heap_mpy": ("max", 32, "≤ 32k"),
+}
+
+HEAP_STEPS = [12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 128, 160, 192, 256]
+HEAP_STEPS_SMOKE = [32, 128, 256]
+
+
+# -- preparing the code trees -----------------------------------------------------
+
+def prepare(tmp):
+    """tmp/py (sources), tmp/mpy (compiled), tmp/static/big.bin."""
+    import build_mpy
+    static = os.path.join(tmp, "static")
+    os.makedirs(static)
+    with open(os.path.join(static, "big.bin"), "wb") as f:
+        f.write(os.urandom(FILE_SIZE))
+    py = os.path.join(tmp, "py")
+    mpy = os.path.join(tmp, "mpy")
+    os.makedirs(py)
+    shutil.copytree(os.path.join(ROOT, "ahttp"), os.path.join(py, "ahttp"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    import microdot
+    src = os.path.dirname(microdot.__file__)
+    shutil.copytree(src, os.path.join(py, "microdot"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyi",
+                                                  "py.typed"))
+    for name in ("ahttp_app", "microdot_app", "ahttp_sync_app"):
+        shutil.copy(os.path.join(BENCH, "apps", name + ".py"),
+                    os.path.join(py, "bench_%s.py" % name))
+    shutil.copy(os.path.join(BENCH, "floor.py"), os.path.join(py, "bench_floor.py"))
+    build_mpy.build(mpy, root=ROOT, quiet=True)
+    cross = build_mpy.mpy_cross_cmd()
+    for dirpath, _, files in os.walk(py):
+        if dirpath.startswith(os.path.join(py, "ahttp")):
+            continue
+        for fn in files:
+            if not fn.endswith(".py"):
+                continue
+            rel = os.path.relpath(os.path.join(dirpath, fn), py)
+            dest = os.path.join(mpy, rel[:-3] + ".mpy")
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            subprocess.run(cross + ["-o", dest, os.path.join(py, rel)], check=True,
+                           capture_output=True)
+    return {"tmp": tmp, "py": py, "mpy": mpy, "static": static,
+            "microdot_version": getattr(microdot, "__version__", None)}
+
+
+def has_sync():
+    return os.path.exists(os.path.join(ROOT, "ahttp", "sync.py"))
+
+
+# -- servers ------------------------------------------------------------------------
+
+MODULES = {"floor": "bench_floor", "ahttp": "bench_ahttp_app",
+           "microdot": "bench_microdot_app", "ahttp-sync": "bench_ahttp_sync_app"}
+
+
+class Server:
+    """One server process; use as a context manager (always stopped)."""
+
+    def __init__(self, env_info, kind, runtime="mp", features="", close=False,
+                 heapsize=None, build="py"):
+        self.kind = kind
+        self.port = L_free_port()
+        env = dict(os.environ)
+        env.update(AHTTP_HOST="127.0.0.1", AHTTP_PORT=str(self.port),
+                   BENCH_FEATURES=features, BENCH_STATIC=env_info["static"],
+                   AHTTP_CLOSE="1" if close else "0")
+        mod = MODULES[kind]
+        if runtime == "mp":
+            cmd = [tool("micropython")]
+            if heapsize:
+                cmd += ["-X", "heapsize=%dk" % heapsize]
+            if build == "mpy":
+                env["MICROPYPATH"] = env_info["mpy"] + ":.frozen"
+                cmd += ["-m", mod]
+            else:
+                env["MICROPYPATH"] = env_info["py"] + ":.frozen"
+                cmd += [os.path.join(env_info["py"], mod + ".py")]
+        else:
+            env["PYTHONPATH"] = env_info["py"]
+            cmd = [sys.executable, "-u", os.path.join(env_info["py"], mod + ".py")]
+        self.log_path = os.path.join(env_info["tmp"], "server-%s-%d.log" % (kind, self.port))
+        self.cmd = cmd
+        self.env = env
+        self.proc = None
+        self._log = None
+
+    def __enter__(self):
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.cmd, env=self.env, stdout=self._log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     cwd=os.path.dirname(self.log_path))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise OSError("%s exited at start: %s" % (self.kind, self.output()[-300:]))
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return self
+            except OSError:
+                time.sleep(0.03)
+        self.stop()
+        raise OSError("%s did not start listening" % self.kind)
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        p = self.proc
+        if p is not None and p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(3)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(3)
+        if self._log is not None and not self._log.closed:
+            self._log.close()
+
+    def output(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def startup_heap(self):
+        m = re.search(r"bench-heap-app (-?\d+)", self.output())
+        return int(m.group(1)) if m else None
+
+
+def L_free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# -- load ---------------------------------------------------------------------------
+
+def ensure_wrk():
+    exe = shutil.which("wrk")
+    if exe:
+        return exe
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        log("wrk not found: apt-get install -y wrk")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        for cmd in (["apt-get", "install", "-y", "wrk"],
+                    ["apt-get", "update"], ["apt-get", "install", "-y", "wrk"]):
+            try:
+                r = subprocess.run(cmd, env=env, capture_output=True, timeout=600)
+            except (OSError, subprocess.TimeoutExpired):
+                break
+            if cmd[1] == "install" and r.returncode == 0:
+                break
+        exe = shutil.which("wrk")
+    if not exe:
+        log("wrk unavailable: using the Python load client (slower than wrk)")
+    return exe
+
+
+def wrk_rate(wrk, port, path, conns, duration, close):
+    cmd = [wrk, "-t1", "-c%d" % conns, "-d%ds" % max(1, round(duration)),
+           "--timeout", "2s"]
+    if close:
+        cmd += ["-H", "Connection: close"]
+    cmd.append("http://127.0.0.1:%d%s" % (port, path))
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30)
+    m = re.search(r"Requests/sec:\s*([\d.]+)", r.stdout)
+    if not m:
+        raise OSError("wrk: " + (r.stdout + r.stderr)[-300:])
+    rate = float(m.group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", r.stdout)
+    if bad:
+        log("  wrk saw %s non-2xx responses" % bad.group(1))
+    return rate
+
+
+def hello_rate(cfg, port, conns, close):
+    if cfg.wrk:
+        return wrk_rate(cfg.wrk, port, "/hello", conns, cfg.duration, close)
+    return L.http_load(port, "/hello", conns, cfg.duration, close)
+
+
+# -- the cases --------------------------------------------------------------------
+
+class Results:
+    def __init__(self):
+        self.values = {}      # (runtime, row, server) -> [per repeat]
+        self.ratios = {}      # (runtime, row, server, base) -> [per repeat]
+        self.single = {}      # (row, server) -> value (memory, size)
+        self.errors = []
+
+    def add(self, runtime, row, server, rep, value):
+        self.values.setdefault((runtime, row, server), {})[rep] = value
+
+    def finish_repeat(self, runtime, rep):
+        for key, lst in list(self.values.items()):
+            rt, row, server = key
+            if rt != runtime or rep not in lst:
+                continue
+            for base in ("floor", "microdot"):
+                b = self.values.get((rt, row, base), {}).get(rep)
+                v = lst[rep]
+                if base != server and b and v is not None:
+                    self.ratios.setdefault((rt, row, server, base), []).append(v / b)
+
+    def median(self, runtime, row, server):
+        lst = [v for v in self.values.get((runtime, row, server), {}).values()
+               if v is not None]
+        return statistics.median(lst) if lst else None
+
+    def ratio(self, runtime, row, server, base):
+        lst = self.ratios.get((runtime, row, server, base))
+        return statistics.median(lst) if lst else None
+
+
+def attempt(res, what, fn, *args, srv=None):
+    try:
+        return fn(*args)
+    except Exception as e:    # record and keep going: one broken case is a cell
+        msg = "%s: %s: %s" % (what, type(e).__name__, e)
+        if srv is not None:
+            tail = srv.output().strip().splitlines()[-3:]
+            if tail:
+                msg += " (server: %s)" % " / ".join(tail)
+        log("  error " + msg)
+        res.errors.append(msg)
+        return None
+
+
+def run_hello(cfg, res, runtime, server, rep):
+    """The four GET /hello cases on one server (the floor needs a separate
+    process for Connection: close)."""
+    modes = [(False, ("hello_ka1", 1), ("hello_ka10", 10)),
+             (True, ("hello_close1", 1), ("hello_close10", 10))]
+    if server != "floor":
+        modes = [(None,) + modes[0][1:] + modes[1][1:]]
+    for mode in modes:
+        close_proc = mode[0] is True
+        try:
+            with Server(cfg.env, server, runtime, close=close_proc) as srv:
+                for row, conns in mode[1:]:
+                    close = row.startswith("hello_close")
+                    v = attempt(res, "%s %s %s" % (runtime, server, row),
+                                hello_rate, cfg, srv.port, conns, close, srv=srv)
+                    res.add(runtime, row, server, rep, v)
+                    log("  %s %-9s %-14s %s" % (runtime, server, row, fmt_num(v)))
+        except OSError as e:
+            res.errors.append("%s %s hello: %s" % (runtime, server, e))
+            log("  error %s" % e)
+
+
+def run_full(cfg, res, runtime, server, rep):
+    """Static file, WebSocket echo and SSE fan-out on one server process."""
+    try:
+        with Server(cfg.env, server, runtime, features=FULL) as srv:
+            p = srv.port
+            v = attempt(res, "%s %s static" % (runtime, server), L.download, p,
+                        "/static/big.bin", cfg.duration, srv=srv)
+            res.add(runtime, "static", server, rep, v)
+            for row, size in (("ws16", 16), ("ws4k", 4096)):
+                v = attempt(res, "%s %s %s" % (runtime, server, row), L.ws_echo, p,
+                            size, cfg.duration, srv=srv)
+                res.add(runtime, row, server, rep, v)
+            for n in (1, 10, 50):
+                out = attempt(res, "%s %s sse%d" % (runtime, server, n), L.sse_fanout,
+                              p, n, cfg.duration, cfg.warmup, srv=srv)
+                rate, ttfe = out if out else (None, None)
+                res.add(runtime, "sse%d" % n, server, rep, rate)
+                res.add(runtime, "ttfe%d" % n, server, rep,
+                        ttfe * 1000 if ttfe is not None else None)
+                time.sleep(0.2)
+            log("  %s %-9s static %s MB/s, ws %s/%s msg/s, sse %s/%s/%s ev/s" % (
+                runtime, server, *(fmt_num(res.values.get((runtime, r, server), {}).get(rep))
+                                   for r in ("static", "ws16", "ws4k", "sse1", "sse10",
+                                             "sse50"))))
+    except OSError as e:
+        res.errors.append("%s %s full: %s" % (runtime, server, e))
+        log("  error %s" % e)
+
+
+def run_memory(cfg, res, server):
+    """Heap figures from inside a MicroPython server (.mpy build)."""
+    full = server != "ahttp-sync"
+    try:
+        with Server(cfg.env, server, "mp", build="mpy") as srv:
+            h = srv.startup_heap()
+            res.single[("heap_app", server)] = h / 1024 if h is not None else None
+            L.http_get(srv.port, "/hello")
+            v = attempt(res, "%s heap" % server, L.heap, srv.port)
+            res.single[("heap_serving", server)] = v / 1024 if v is not None else None
+            per = attempt(res, "%s per-conn" % server, L.idle_keepalive_cost,
+                          srv.port, srv=srv)
+            res.single[("per_conn", server)] = per if per != "closes" else None
+            res.single[("per_conn_closes", server)] = per == "closes"
+            res.single[("mods_hello", server)] = attempt(
+                res, "%s mods" % server, mods, srv.port, server)
+    except OSError as e:
+        res.errors.append("memory %s: %s" % (server, e))
+    if not full:
+        return
+    try:
+        with Server(cfg.env, server, "mp", features=FULL, build="mpy") as srv:
+            res.single[("per_sse", server)] = attempt(res, "%s per-sse" % server,
+                                                      L.sse_client_cost, srv.port)
+            attempt(res, "%s static" % server, L.download, srv.port,
+                    "/static/big.bin", 0.05, srv=srv)
+            attempt(res, "%s ws" % server, L.ws_echo, srv.port, 16, 0.05)
+            res.single[("mods_full", server)] = attempt(res, "%s mods" % server, mods,
+                                                        srv.port, server)
+    except OSError as e:
+        res.errors.append("memory %s full: %s" % (server, e))
+
+
+def mods(port, server):
+    if server == "floor":
+        return ["bench_floor"]
+    status, body = L.http_get(port, "/_mods")
+    return body.decode().split()
+
+
+def code_size(cfg, names):
+    py = mpy = 0
+    for name in names:
+        rel = name.replace(".", "/")
+        for tree, ext in ((cfg.env["py"], ".py"), (cfg.env["mpy"], ".mpy")):
+            for cand in (rel + ext, rel + "/__init__" + ext):
+                path = os.path.join(tree, cand)
+                if os.path.exists(path):
+                    if ext == ".py":
+                        py += os.path.getsize(path)
+                    else:
+                        mpy += os.path.getsize(path)
+                    break
+    return py, mpy
+
+
+def probe_heap(cfg, server, build, heapsize):
+    try:
+        with Server(cfg.env, server, "mp", heapsize=heapsize, build=build) as srv:
+            ok = L.serves(srv.port, cfg.sequential, 10, timeout=3.0)
+            ok = ok and srv.alive()
+    except OSError:
+        ok = False
+    log("  heap %-9s %-3s %3dk: %s" % (server, build, heapsize, "ok" if ok else "fails"))
+    return ok
+
+
+def smallest_heap(cfg, server, build):
+    """Smallest step of the heap ladder that serves (binary search)."""
+    steps = cfg.heap_steps
+    lo, hi = 0, len(steps) - 1
+    if not probe_heap(cfg, server, build, steps[hi]):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if probe_heap(cfg, server, build, steps[mid]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return steps[lo]
+
+
+# -- report -------------------------------------------------------------------------
+
+def fmt_num(v, unit=None):
+    if v is None:
+        return "–"
+    if unit in ("KB", "MB/s", "ms") or (isinstance(v, float) and abs(v) < 100):
+        return "%.1f" % v
+    return "{:,}".format(int(round(v)))
+
+
+def fmt_ratio(v):
+    if v is None:
+        return "–"
+    return "%.2f" % v if v >= 0.1 else "%.3f" % v
+
+
+def target_cell(row, ahttp_value, ahttp_ratio):
+    t = TARGETS.get(row)
+    if t is None:
+        return ""
+    kind, limit, text = t
+    v = ahttp_ratio if kind == "ratio" else ahttp_value
+    if v is None:
+        return text + " (no data)"
+    ok = v >= limit if kind == "ratio" else v <= limit
+    return "%s: %s" % (text, "met" if ok else "**missed**")
+
+
+def servers_for(runtime, cfg):
+    s = ["floor", "ahttp"]
+    if runtime == "mp" and cfg.sync:
+        s.append("ahttp-sync")
+    return s + ["microdot"]
+
+
+def report(cfg, res, meta):
+    out = []
+    out.append("# ahttp benchmarks: %s" % meta["date"])
+    out.append("")
+    out.append("Machine: %s. %s. Load client: %s. %s s per case, %d repeat%s "
+               "interleaved; medians; ratios are medians of per-repeat ratios." % (
+                   meta["machine"], meta["versions"], meta["client"],
+                   cfg.duration, cfg.repeats, "" if cfg.repeats == 1 else "s"))
+    if cfg.smoke:
+        out.append("")
+        out.append("**Smoke run**: durations too short for the figures to mean "
+                   "anything; it only checks that every case still runs.")
+    for runtime, title in (("mp", "MicroPython (unix port)"), ("cpy", "CPython")):
+        if runtime not in cfg.runtimes:
+            continue
+        servers = servers_for(runtime, cfg)
+        if runtime == "cpy":
+            servers = [s for s in servers if s != "ahttp-sync"]
+        others = [s for s in servers if s != "floor"]
+        out.append("")
+        out.append("## Throughput, %s" % title)
+        out.append("")
+        cols = ["case", "unit"] + servers + ["%s ÷ floor" % s for s in others] \
+            + ["ahttp ÷ microdot"]
+        if runtime == "mp":
+            cols.append("target")
+        out.append("| " + " | ".join(cols) + " |")
+        out.append("| --- | --- |" + " ---: |" * (len(cols) - 2 - (runtime == "mp"))
+                   + (" --- |" if runtime == "mp" else ""))
+        for row, label, unit, _ in THROUGHPUT:
+            cells = [label, unit]
+            cells += [fmt_num(res.median(runtime, row, s), unit) for s in servers]
+            cells += [fmt_ratio(res.ratio(runtime, row, s, "floor")) for s in others]
+            cells.append(fmt_ratio(res.ratio(runtime, row, "ahttp", "microdot")))
+            if runtime == "mp":
+                cells.append(target_cell(row, res.median(runtime, row, "ahttp"),
+                                         res.ratio(runtime, row, "ahttp", "floor")))
+            out.append("| " + " | ".join(cells) + " |")
+    if "mp" in cfg.runtimes:
+        servers = servers_for("mp", cfg)
+        out.append("")
+        out.append("## Memory and code size, MicroPython (unix port, 64-bit)")
+        out.append("")
+        cols = ["measure", "unit"] + servers + ["ahttp ÷ microdot", "target"]
+        out.append("| " + " | ".join(cols) + " |")
+        out.append("| --- | --- |" + " ---: |" * (len(servers) + 1) + " --- |")
+        for row, label, unit in MEMORY:
+            cells = [label, unit]
+            for s in servers:
+                v = res.single.get((row, s))
+                if row == "per_conn" and res.single.get(("per_conn_closes", s)):
+                    cells.append("closes")
+                elif row.startswith("min_heap") and v is None \
+                        and (row, s) in res.single:
+                    cells.append("> %dk" % cfg.heap_steps[-1])
+                elif row.startswith("min_heap") and v is not None:
+                    cells.append("%dk" % v)
+                else:
+                    cells.append(fmt_num(v, unit))
+            a = res.single.get((row, "ahttp"))
+            m = res.single.get((row, "microdot"))
+            cells.append(fmt_ratio(a / m) if a is not None and m else "–")
+            cells.append(target_cell(row, a, None))
+            out.append("| " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("Floor: bench/floor.py, a bare `asyncio.start_server` app reading "
+               "the head in bulk and writing canned responses (its code-size rows "
+               "are the floor script itself). Heap rows: `gc.mem_alloc()` after "
+               "`gc.collect()` inside the server (KB = 1024 bytes); \"closes\": the "
+               "server closes the connection after each response, so it holds no "
+               "idle keep-alive connection. Smallest heap: the first step of %s "
+               "(KB) at which %d sequential and then 10 concurrent GET /hello all "
+               "succeed." % (", ".join(str(s) for s in cfg.heap_steps), cfg.sequential))
+    if res.errors:
+        out.append("")
+        out.append("Errors during the run (cells left empty):")
+        out.append("")
+        for e in res.errors:
+            out.append("- " + e.replace("|", "/").replace("\n", " ")[:300])
+    return "\n".join(out) + "\n"
+
+
+def chart(cfg, res, path, meta):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("matplotlib missing: no chart (pip install -r requirements-dev.txt)")
+        return False
+    rows = [r for r in THROUGHPUT if r[3]]
+    runtimes = [rt for rt in ("mp", "cpy") if rt in cfg.runtimes]
+    fig, axes = plt.subplots(1, len(runtimes), figsize=(6.5 * len(runtimes), 6),
+                             sharey=True, squeeze=False)
+    names = {"mp": "MicroPython", "cpy": "CPython"}
+    for ax, rt in zip(axes[0], runtimes):
+        servers = [s for s in servers_for(rt, cfg) if s != "floor"]
+        h = 0.8 / len(servers)
+        colors = {"ahttp": "#1f77b4", "ahttp-sync": "#2ca02c", "microdot": "#ff7f0e"}
+        for i, s in enumerate(servers):
+            ys = [k + (i - (len(servers) - 1) / 2) * h for k in range(len(rows))]
+            vals = [res.ratio(rt, r[0], s, "floor") or 0 for r in rows]
+            ax.barh(ys, vals, height=h, label=s, color=colors.get(s))
+            for y, v in zip(ys, vals):
+                if v:
+                    ax.text(v + 0.01, y, "%.2f" % v, va="center", fontsize=7)
+        ax.axvline(1.0, color="k", lw=1)
+        ax.axvline(0.5, color="grey", lw=0.8, ls="--")
+        ax.set_yticks(range(len(rows)))
+        ax.set_yticklabels([r[1] for r in rows], fontsize=8)
+        ax.set_xlabel("ratio to the bare-asyncio floor (1.0 = floor)")
+        ax.set_title(names[rt])
+        ax.legend(fontsize=8, loc="lower right")
+    axes[0][0].invert_yaxis()      # shared y axis: first row on top
+    fig.suptitle("ahttp vs microdot, relative to the floor (%s, %s)"
+                 % (meta["date"], meta["machine"]), fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d cores, %s" % (cpu, os.cpu_count() or 0, platform.system())
+
+
+def versions(env):
+    mp = "?"
+    try:
+        mp = subprocess.run([tool("micropython"), "-c",
+                             "import sys; print(sys.version)"],
+                            capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return "MicroPython %s; CPython %s; microdot %s" % (
+        mp.split(";")[-1].strip() or mp, platform.python_version(),
+        env.get("microdot_version") or "?")
+
+
+# -- main -----------------------------------------------------------------------------
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--smoke", action="store_true",
+                   help="a few seconds per case, one repeat (CI: never rots)")
+    p.add_argument("--duration", type=float, help="seconds per case (default 3)")
+    p.add_argument("--repeats", type=int, help="interleaved repeats (default 3)")
+    p.add_argument("--runtimes", default="mp,cpy", help="mp,cpy (default both)")
+    p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                   help="load client for GET /hello (default: wrk if available)")
+    p.add_argument("--out", default=os.path.join(BENCH, "results"),
+                   help="output directory (default bench/results)")
+    p.add_argument("--profile", choices=("auto", "yes", "no"), default="auto",
+                   help="also run bench/profile.py into OUT/profile-latest.md "
+                        "(default: on for a full run, off for --smoke)")
+    p.add_argument("--keep", action="store_true",
+                   help="keep the temporary directory (server logs)")
+    a = p.parse_args(argv[1:])
+    cfg = argparse.Namespace()
+    cfg.smoke = a.smoke
+    cfg.duration = a.duration or (0.3 if a.smoke else 3.0)
+    cfg.repeats = a.repeats or (1 if a.smoke else 3)
+    cfg.runtimes = [r for r in a.runtimes.split(",") if r]
+    cfg.warmup = 1.5 if a.smoke else 8.0
+    cfg.heap_steps = HEAP_STEPS_SMOKE if a.smoke else HEAP_STEPS
+    cfg.sequential = 10 if a.smoke else 100
+    cfg.sync = has_sync()
+    if a.client == "python" or (a.smoke and a.client == "auto"):
+        # wrk counts whole seconds: too slow for a smoke run
+        cfg.wrk = None
+    else:
+        cfg.wrk = ensure_wrk()
+        if a.client == "wrk" and not cfg.wrk:
+            raise SystemExit("wrk not available")
+    if not tool("micropython"):
+        raise SystemExit("micropython not found: run scripts/bootstrap.sh")
+    res = Results()
+    started = time.monotonic()
+    tmp = tempfile.mkdtemp(prefix="ahttp-bench-")
+    try:
+        cfg.env = prepare(tmp)
+        now = datetime.datetime.now()
+        meta = {"date": now.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
+                "versions": versions(cfg.env),
+                "client": ("wrk (%s) for GET /hello" % cfg.wrk) if cfg.wrk
+                else "Python asyncio client (bench/loadgen.py)"}
+        meta["client"] += "; bench/loadgen.py for SSE, WebSocket, static"
+        for rep in range(cfg.repeats):
+            for runtime in cfg.runtimes:
+                servers = [s for s in servers_for(runtime, cfg) if s != "ahttp-sync"]
+                k = rep % len(servers)
+                order = servers[k:] + servers[:k]     # rotate: no server always first
+                log("repeat %d/%d, %s, order %s" % (rep + 1, cfg.repeats, runtime,
+                                                   " ".join(order)))
+                for server in order:
+                    run_hello(cfg, res, runtime, server, rep)
+                if runtime == "mp" and cfg.sync:
+                    run_hello(cfg, res, runtime, "ahttp-sync", rep)
+                for server in order:
+                    run_full(cfg, res, runtime, server, rep)
+                res.finish_repeat(runtime, rep)
+        if "mp" in cfg.runtimes:
+            log("memory (%.0f s so far)" % (time.monotonic() - started))
+            for server in servers_for("mp", cfg):
+                run_memory(cfg, res, server)
+                for which in ("hello", "full"):
+                    names = res.single.get(("mods_" + which, server))
+                    if names:
+                        py, mpy = code_size(cfg, names)
+                        res.single[("code_py_" + which, server)] = py
+                        res.single[("code_mpy_" + which, server)] = mpy
+            log("smallest heap (%.0f s so far)" % (time.monotonic() - started))
+            for server in servers_for("mp", cfg):
+                for build in ("mpy", "py"):
+                    res.single[("min_heap_" + build, server)] = smallest_heap(
+                        cfg, server, build)
+        text = report(cfg, res, meta)
+        os.makedirs(a.out, exist_ok=True)
+        stamp = now.strftime("%Y-%m-%d_%H%M") + ("-smoke" if cfg.smoke else "")
+        for name in (stamp + ".md", "latest.md"):
+            with open(os.path.join(a.out, name), "w") as f:
+                f.write(text)
+        png = os.path.join(a.out, "latest.png")
+        if chart(cfg, res, png, meta):
+            shutil.copy(png, os.path.join(a.out, stamp + ".png"))
+        print(text)
+        if a.profile == "yes" or (a.profile == "auto" and not cfg.smoke):
+            log("profile")
+            r = subprocess.run([sys.executable, os.path.join(BENCH, "profile.py"), "--run"],
+                               capture_output=True, text=True, timeout=600)
+            prof = r.stdout + (("\n```\n%s\n```\n" % r.stderr[-3000:]) if r.returncode else "")
+            for name in ("profile-" + stamp + ".md", "profile-latest.md"):
+                with open(os.path.join(a.out, name), "w") as f:
+                    f.write(prof)
+        log("done in %.0f s: %s" % (time.monotonic() - started,
+                                    os.path.join(a.out, "latest.md")))
+    finally:
+        if a.keep:
+            log("kept " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

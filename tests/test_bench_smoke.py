@@ -1,0 +1,62 @@
+"""The benchmark never rots: run bench/run.py in smoke mode (a fraction of
+a second per case, one repeat) and check it wrote a table with every row
+and the chart. No timing is asserted: the figures of a smoke run mean
+nothing, only that every case still runs on both runtimes."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+import run as bench  # noqa: E402
+
+
+@pytest.mark.timeout(180)
+def test_bench_smoke(tmp_path):
+    out = tmp_path / "results"
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py"),
+                        "--smoke", "--out", str(out)],
+                       capture_output=True, text=True, timeout=170, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-3000:]
+    latest = (out / "latest.md").read_text()
+    assert latest.strip() in r.stdout
+    dated = [p for p in os.listdir(out) if p.endswith("-smoke.md")]
+    assert dated, os.listdir(out)
+    lines = latest.splitlines()
+
+    def cells(line):
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+
+    def row(label, after):
+        """The row's cells by column name, from the table under `after`."""
+        start = lines.index(after)
+        header = None
+        for line in lines[start:]:
+            if line.startswith("| ") and header is None:
+                header = cells(line)
+            elif line.startswith("| %s |" % label):
+                return dict(zip(header, cells(line)))
+        raise AssertionError("no row %r under %r" % (label, after))
+
+    for runtime, heading in (("mp", "## Throughput, MicroPython (unix port)"),
+                             ("cpy", "## Throughput, CPython")):
+        assert heading in lines
+        for key, label, unit, _ in bench.THROUGHPUT:
+            r = row(label, heading)
+            assert r["unit"] == unit
+            # floor, ahttp and microdot each measured something
+            for server in ("floor", "ahttp", "microdot"):
+                assert r[server] not in ("", "–"), (runtime, label, r)
+    heading = "## Memory and code size, MicroPython (unix port, 64-bit)"
+    for key, label, unit in bench.MEMORY:
+        r = row(label, heading)
+        for server in ("floor", "ahttp", "microdot"):
+            assert r[server] not in ("", "–"), (label, r)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return
+    assert (out / "latest.png").stat().st_size > 1000
