@@ -106,7 +106,7 @@ class Body:
             n, msg = self.want()
             # head_timeout also bounds each wait for body bytes: a client
             # that stalls mid-body is dropped (watchdog), not waited on
-            st.deadline = ticks_add(ticks_ms(), int(st.app.limits.head_timeout * 1000))
+            st.deadline = ticks_add(ticks_ms(), st.app.limits.head_ms)
             try:
                 ok = await st._fill(n)
             finally:

@@ -79,7 +79,9 @@ class Stream(RecvBuffer):
             return await self._r.read(n)
         if n < len(mv):
             mv = mv[:n]
-        k = await self._r.readinto(mv)
+        k = None
+        while k is None:    # a TLS socket gives None until it has app data
+            k = await self._r.readinto(mv)
         return bytes(mv[:k]) if k else b""
 
     async def _fill(self, n=0):
@@ -93,19 +95,23 @@ class Stream(RecvBuffer):
 
     async def read_head(self):
         """The next request head as (method, target, version, headers), or
-        None when the client closed the connection between requests."""
+        None when the client closed the connection between requests.
+
+        Deadlines: idle_timeout while nothing of a request has arrived,
+        head_timeout from its first byte. A head that arrives whole (the
+        usual case) sets no head deadline at all.
+        """
         limits = self.app.limits
-        idle = self.idle = True
-        self.deadline = ticks_add(ticks_ms(), int(limits.idle_timeout * 1000))
+        if self._buf:
+            head = self.next_head(limits)      # pipelined: already here
+            if head is not None:
+                return head
+            self.idle = False
+            self.deadline = ticks_add(ticks_ms(), limits.head_ms)
+        else:
+            self.idle = True
+            self.deadline = ticks_add(ticks_ms(), limits.idle_ms)
         while True:
-            if self._buf:
-                if idle:
-                    idle = self.idle = False
-                    self.deadline = ticks_add(ticks_ms(), int(limits.head_timeout * 1000))
-                head = self.next_head(limits)
-                if head is not None:
-                    self.deadline = None
-                    return head
             data = await self._recv(limits.read_size)
             if not data:
                 self.eof = True
@@ -114,6 +120,14 @@ class Stream(RecvBuffer):
                     raise HTTPError(400, "incomplete request head")
                 return None
             self._buf = self._buf + data if self._buf else data
+            head = self.next_head(limits)
+            if head is not None:
+                self.deadline = None
+                self.idle = False
+                return head
+            if self.idle:
+                self.idle = False
+                self.deadline = ticks_add(ticks_ms(), limits.head_ms)
 
     async def read(self, n=-1):
         """Up to n bytes (n < 0: what is buffered or the next read); b"" at
@@ -145,7 +159,7 @@ class Stream(RecvBuffer):
     async def drain(self):
         t = asyncio.current_task()
         self.drainer = t if t is not self.task else None
-        self.deadline = ticks_add(ticks_ms(), int(self.app.limits.send_timeout * 1000))
+        self.deadline = ticks_add(ticks_ms(), self.app.limits.send_ms)
         try:
             await self._s.drain()
         except asyncio.CancelledError:
@@ -230,28 +244,18 @@ class HTTPServer(AppCore):
         return self._server
 
     async def _mp_listen(self, a, srv, host, port, ssl):
-        # MicroPython's start_server ends its accept task for good when an
-        # allocation fails in it, leaving a bound port that never accepts
-        # again. Same socket setup, but the accept loop is re-entered after
-        # a MemoryError.
+        # MicroPython: asyncio's socket setup with our accept loop, which
+        # survives allocation failures (see _mp_accept).
         import socket
+        from ._mp_accept import accept_loop
         ai = socket.getaddrinfo(host, port)[0]
         s = socket.socket()
         s.setblocking(False)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(ai[-1])
         s.listen(self.backlog)
-
-        async def accept():
-            while True:
-                try:
-                    await srv._serve(s, self._serve, ssl)
-                    return
-                except MemoryError:
-                    import gc
-                    gc.collect()
-                    await a.sleep_ms(20)
-        srv.task = a.create_task(accept())
+        srv.state = False
+        srv.task = a.create_task(accept_loop(s, self._serve, ssl))
         await a.sleep_ms(0)
         return srv
 
@@ -330,7 +334,11 @@ class HTTPServer(AppCore):
         limits = self.limits
         match = self.match
         wstream = st._s
-        send_ms = int(limits.send_timeout * 1000)
+        send_ms = limits.send_ms
+        # MicroPython streams send at once in write() and keep only what the
+        # socket refused in out_buf: nothing there, nothing to drain (the
+        # next read yields to other tasks anyway)
+        has_out_buf = getattr(wstream, "out_buf", None) is not None
         while not self._stopping:
             try:
                 head = await st.read_head()
@@ -375,8 +383,9 @@ class HTTPServer(AppCore):
                 if enc is not None:
                     st.write(enc[0])
                     st.status = 200
-                    st.deadline = ticks_add(ticks_ms(), send_ms)
-                    await wstream.drain()
+                    if not has_out_buf or wstream.out_buf:
+                        st.deadline = ticks_add(ticks_ms(), send_ms)
+                        await wstream.drain()
                     st.deadline = None
                     if self.access_log is not None:
                         self.access(request, st)
