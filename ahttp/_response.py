@@ -138,8 +138,19 @@ class BaseResponse:
         """Head bytes (plus the body when it is small) for `request`.
 
         Sets `self.framing` and `self.keep` (whether the connection may
-        serve another request afterwards).
+        serve another request afterwards). A head that cannot be encoded
+        (CR or LF in a header: injection) becomes a 500, logged.
         """
+        try:
+            return self._encode(request, head_only)
+        except ValueError as e:
+            if request is not None:
+                request.app.log_exception(e)
+            self.__init__(500, "text/plain; charset=utf-8", True,
+                          body=error_body(500, "Internal Server Error"))
+            return self._encode(request, head_only)
+
+    def _encode(self, request, head_only):
         if request is not None and getattr(request.app, "after_hooks", None):
             request.app.run_after(request, self)    # after_request hooks
         status = self.status

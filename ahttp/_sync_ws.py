@@ -13,20 +13,10 @@ uses a WebSocket at a time (sends from a second thread need a lock of the
 caller's).
 """
 from . import _ws
+from ._ws import ConnectionClosed
 from ._compat import ticks_ms, ticks_diff
 
 _READ_SIZE = 4096
-
-
-class ConnectionClosed(Exception):
-    """The WebSocket is closed. `code` and `reason` are the peer's close
-    frame (1005 when it had no code, 1006 when the connection dropped
-    without one, or the code we closed with after a protocol error)."""
-
-    def __init__(self, code=1006, reason=""):
-        super().__init__(code, reason)
-        self.code = code
-        self.reason = reason
 
 
 class WebSocket:

@@ -60,6 +60,21 @@ _AGAIN = object()
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
+class ConnectionClosed(OSError):
+    """The WebSocket is closed. `code` and `reason` are the peer's close
+    frame (1005 when it had no code, 1006 when the connection dropped
+    without one, or the code we closed with after a protocol error).
+
+    An OSError, like every "the client went away" error of the server (SSE
+    sends raise OSError too), so one `except OSError` covers both and the
+    server treats it as a disconnect rather than a bug."""
+
+    def __init__(self, code=1006, reason=""):
+        super().__init__("WebSocket closed: %s %s" % (code, reason))
+        self.code = code
+        self.reason = reason
+
+
 class ProtocolError(Exception):
     """A violation by the peer; `code` is the close code to send."""
 

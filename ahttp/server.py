@@ -415,15 +415,7 @@ class HTTPServer(AppCore):
         return await self._respond(st, request, resp)
 
     async def _respond(self, writer, request, resp):
-        try:
-            await resp.send(writer)
-        except ValueError as e:    # unencodable head (CR/LF in a header)
-            if writer.written:
-                raise
-            self.log_exception(e)
-            resp = self.error_response(500, "Internal Server Error", None, e, request)
-            resp.close = True
-            await resp.send(writer)
+        await resp.send(writer)
         self.access(request, writer)
         return resp.keep and resp.framing != CLOSE
 

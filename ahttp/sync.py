@@ -602,15 +602,7 @@ class HTTPServer(AppCore):
                 return _KEEP
         resp, keep = self.outcome(c, request, handler, params, result, exc)
         if resp is not None:
-            try:
-                resp.send(c)
-            except ValueError as e:    # unencodable head (CR/LF in a header)
-                if c.written:
-                    raise
-                self.log_exception(e)
-                resp = self.error_response(500, "Internal Server Error", None, e, request)
-                resp.close = True
-                resp.send(c)
+            resp.send(c)
             self.access(request, c)
             keep = resp.keep and resp.framing != CLOSE
         if not keep or c.taken or c.closed:

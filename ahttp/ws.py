@@ -12,24 +12,10 @@ about the protocol lives in the sans-IO core, shared with ahttp.sync.
 import asyncio
 
 from . import _ws
+from ._ws import ConnectionClosed
 from ._compat import ticks_ms, ticks_diff
 
 _READ_SIZE = 4096
-
-
-class ConnectionClosed(OSError):
-    """The WebSocket is closed. `code` and `reason` are the peer's close
-    frame (1005 when it had no code, 1006 when the connection dropped
-    without one, or the code we closed with after a protocol error).
-
-    An OSError, like every "the client went away" error of the server (SSE
-    sends raise OSError too), so one `except OSError` covers both and the
-    server treats it as a disconnect rather than a bug."""
-
-    def __init__(self, code=1006, reason=""):
-        super().__init__("WebSocket closed: %s %s" % (code, reason))
-        self.code = code
-        self.reason = reason
 
 
 class WebSocket:
