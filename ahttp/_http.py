@@ -85,10 +85,10 @@ LINGER_BYTES = const(65536)
 
 
 class RecvBuffer:
-    """Bytes received on a connection and not consumed yet, shared by both
-    drivers' connection objects: the head is read in bulk, so the body and
-    pipelined requests may already be here. No I/O: the driver appends what
-    it reads."""
+    """The base of both drivers' connection objects: the bytes received
+    and not consumed yet (the head is read in bulk, so the body and
+    pipelined requests may already be here) and the response bookkeeping.
+    No I/O: the driver appends what it reads."""
     _buf = b""
     _pos = 0
     body = None          # _body.Body while a request body is unread
@@ -109,6 +109,16 @@ class RecvBuffer:
         out = b[p:p + n]
         self._pos = p + len(out)
         return out
+
+    # bookkeeping of the response side, the same in both drivers
+    def started(self, response):
+        self.response = response
+        self.status = response.status
+
+    def take_over(self):
+        """The handler owns the connection from now on (SSE, WebSocket):
+        no keep-alive, nothing appended, closed when the handler returns."""
+        self.taken = True
 
     def _raw(self, n):
         # A handler read raw bytes: account for them against the body.

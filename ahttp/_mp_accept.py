@@ -6,15 +6,15 @@ loses the accepted socket without closing it (the client hangs). This loop
 waits on the listening socket the way asyncio's own does, and on any
 failure after accept() closes that one socket and goes on. It uses
 asyncio's I/O queue (asyncio.core._io_queue), which is how MicroPython's
-streams wait; imported only on MicroPython.
+streams wait; used only on MicroPython.
 """
 import gc
 
-from asyncio import core
-from asyncio.stream import Stream
-
 
 async def accept_loop(s, cb, ssl):
+    # imported here so the module itself imports anywhere (CPython too)
+    from asyncio import core
+    from asyncio.stream import Stream
     while True:
         try:
             yield core._io_queue.queue_read(s)

@@ -230,3 +230,23 @@ def error_body(status, message, detail=None):
     if detail:
         text += "\n" + detail
     return text
+
+
+def file_pieces(path, offset, length, mv):
+    """The bytes of a file (`length` of them from `offset`; None: to the
+    end) as memoryview slices of `mv`, read one after the other into it:
+    each piece must be sent before the next is asked for. Both drivers'
+    sendfile loop over this; a whole-file read is never made."""
+    with open(path, "rb") as f:
+        if offset:
+            f.seek(offset)
+        left = length
+        while left is None or left > 0:
+            n = f.readinto(mv)
+            if not n:
+                return
+            if left is not None:
+                if n > left:
+                    n = left
+                left -= n
+            yield mv[:n]

@@ -101,19 +101,11 @@ async def stop(self, grace=5.0):
 
 
 async def _busy(self, st):
-    self._conns[st] = True   # so the watchdog bounds the write
+    # At the connection cap: a 503, its write bounded by the watchdog;
+    # _serve then closes (with a lingering read).
     st.deadline = ticks_add(ticks_ms(), LINGER_MS)
-    try:
-        st._s.write(BUSY)
-        await st._s.drain()
-    except (Exception, _srv.asyncio.CancelledError):
-        pass
-    self._conns.pop(st, None)
-    try:
-        st._s.close()
-        await st._s.wait_closed()
-    except (Exception, _srv.asyncio.CancelledError):
-        pass
+    st._s.write(BUSY)
+    await st._s.drain()
 
 
 async def _linger(self, st):

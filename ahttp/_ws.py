@@ -775,3 +775,20 @@ class Protocol:
             return None
         self.close_sent = True
         return encode_close(error.code, error.reason)
+
+
+def handshake(request, subprotocols, origins, headers, max_message_size,
+              max_frame_size):
+    """Decide an upgrade request for both drivers: (the 101 response
+    bytes, a Protocol, the chosen subprotocol or None). A request that
+    cannot be upgraded raises HandshakeError (400, 403 or 426)."""
+    h = request.headers
+    key = check_request(request.method, request.version, h)
+    if origins is not None:
+        origin = h.get("origin")
+        ok = origins(origin) if callable(origins) else origin in origins
+        if not ok:
+            raise HandshakeError(403, "Origin not allowed")
+    sub = select_subprotocol(h.get("sec-websocket-protocol"), subprotocols)
+    return (encode_accept(key, sub, headers or ()),
+            Protocol(max_message_size, max_frame_size), sub)

@@ -4,7 +4,8 @@ The framing decisions are in _response.BaseResponse; this module only
 writes: the head (one write), chunks, and files in fixed-size pieces.
 """
 from ._http import LAST_CHUNK
-from ._response import BaseResponse, CHUNKED, make_response, redirect as _redirect
+from ._response import (BaseResponse, CHUNKED, make_response, file_pieces,
+                        redirect as _redirect)
 
 
 class HTTPResponse(BaseResponse):
@@ -63,17 +64,6 @@ async def sendfile(writer, path, offset=0, length=None, chunk=1024):
         mv = memoryview(bytearray(chunk))
     elif chunk < len(mv):
         mv = mv[:chunk]
-    with open(path, "rb") as f:
-        if offset:
-            f.seek(offset)
-        left = length
-        while left is None or left > 0:
-            n = f.readinto(mv)
-            if not n:
-                break
-            if left is not None:
-                if n > left:
-                    n = left
-                left -= n
-            writer.write(mv[:n])
-            await writer.drain()
+    for piece in file_pieces(path, offset, length, mv):
+        writer.write(piece)
+        await writer.drain()

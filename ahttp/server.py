@@ -141,15 +141,6 @@ class Stream(RecvBuffer):
 
     # -- writing ----------------------------------------------------------
 
-    def started(self, response):
-        self.response = response
-        self.status = response.status
-
-    def take_over(self):
-        """The handler owns the connection from now on (SSE, WebSocket):
-        no keep-alive, nothing appended, closed when the handler returns."""
-        self.taken = True
-
     def write(self, data):
         if self.discard or not data:
             return
@@ -291,26 +282,35 @@ class HTTPServer(AppCore):
     # -- one connection ---------------------------------------------------
 
     async def _serve(self, rstream, wstream):
-        if MICROPYTHON:
-            try:   # IPPROTO_TCP, TCP_NODELAY: a response in several writes
-                wstream.s.setsockopt(6, 1, 1)   # must not wait for delayed ACKs
-            except Exception:
-                pass
-        st = Stream(rstream, wstream, self, asyncio.current_task())
-        if len(self._conns) >= self.limits.max_connections:
-            await self._busy(st)
-            return
-        self._conns[st] = True
+        """One connection, from accept to close. Whatever happens in it
+        (a bug, a full heap, the client vanishing), the socket is closed
+        and the server goes on."""
+        st = None
         linger = False
         try:
-            linger = await self._loop(st)
+            if MICROPYTHON:
+                try:   # IPPROTO_TCP, TCP_NODELAY: a response in several writes
+                    wstream.s.setsockopt(6, 1, 1)   # must not wait for delayed ACKs
+                except Exception:
+                    pass
+            st = Stream(rstream, wstream, self, asyncio.current_task())
+            self._conns[st] = True
+            if len(self._conns) > self.limits.max_connections:
+                await self._busy(st)
+                linger = True
+            else:
+                linger = await self._loop(st)
         except asyncio.CancelledError:
             pass   # timed out by the watchdog, or the server is stopping
         except Exception as e:   # client gone (OSError) or a bug: keep serving
             if not isinstance(e, OSError):
-                self.log_exception(e)
+                try:
+                    self.log_exception(e)
+                except Exception:
+                    pass   # no memory even to log: the close matters more
         finally:
-            st.deadline = None
+            if st is not None:
+                st.deadline = None
             try:
                 if linger:
                     await self._linger(st)

@@ -22,7 +22,7 @@ import select
 from ._http import (HTTPError, RecvBuffer, body_framing, skip_empty_lines, LAST_CHUNK,
                     LINGER_MS, LINGER_BYTES)
 from ._app import AppCore
-from ._response import (BaseResponse, CHUNKED, CLOSE, encode_value, make_response,
+from ._response import (BaseResponse, file_pieces, CHUNKED, CLOSE, encode_value, make_response,
                         redirect as _redirect, BUSY)
 from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON
 from .request import Request as _Request, decode_json, decode_form
@@ -148,21 +148,8 @@ def sendfile(writer, path, offset=0, length=None, chunk=1024):
     fixed-size pieces; a full read of the file is never made."""
     if getattr(writer, "discard", False):
         return
-    buf = bytearray(chunk)
-    mv = memoryview(buf)
-    with open(path, "rb") as f:
-        if offset:
-            f.seek(offset)
-        left = length
-        while left is None or left > 0:
-            n = f.readinto(buf)
-            if not n:
-                break
-            if left is not None:
-                if n > left:
-                    n = left
-                left -= n
-            writer.write(mv[:n])
+    for piece in file_pieces(path, offset, length, memoryview(bytearray(chunk))):
+        writer.write(piece)
 
 
 class Connection(RecvBuffer):
@@ -257,15 +244,6 @@ class Connection(RecvBuffer):
                 raise ValueError("line longer than %d bytes" % maxlen)
 
     # -- writing ----------------------------------------------------------
-
-    def started(self, response):
-        self.response = response
-        self.status = response.status
-
-    def take_over(self):
-        """The handler owns the connection from now on (SSE, WebSocket):
-        no keep-alive, nothing appended, closed when the handler returns."""
-        self.taken = True
 
     def write(self, data):
         """Send `data` now (blocking, at most send_timeout per send)."""

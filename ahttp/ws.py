@@ -62,16 +62,8 @@ class WebSocket:
         A request that cannot be upgraded raises HTTPError (400, 403 or 426
         with the reason as body), which the server answers.
         """
-        h = request.headers
-        key = _ws.check_request(request.method, request.version, h)
-        if origins is not None:
-            origin = h.get("origin")
-            ok = origins(origin) if callable(origins) else origin in origins
-            if not ok:
-                raise _ws.HandshakeError(403, "Origin not allowed")
-        sub = _ws.select_subprotocol(h.get("sec-websocket-protocol"), subprotocols)
-        proto = _ws.Protocol(max_message_size, max_frame_size)
-        response = _ws.encode_accept(key, sub, headers or ())
+        response, proto, sub = _ws.handshake(request, subprotocols, origins, headers,
+                                             max_message_size, max_frame_size)
         take_over = getattr(writer, "take_over", None)
         if take_over is not None:
             take_over()
