@@ -11,6 +11,7 @@ Header bytes must be UTF-8 (decoded once, strictly).
 import re
 
 from ._compat import const
+from ._utf8 import utf8
 
 _TOKEN = re.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _CTL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")   # CTLs but HT, CR, LF
@@ -166,10 +167,11 @@ def find_head_end(buf, limits):
         return i + 4
     n = len(buf)
     j = buf.find(b"\n")
-    if j < 0:
-        if n > limits.max_request_line:
-            raise HTTPError(414, "request line too long")
-    elif buf.find(b"\n\n") >= 0 or buf.find(b"\n\r\n") >= 0:
+    # the request line's length without its CR LF (or the CR read so far)
+    line = (n - (buf[-1:] == b"\r")) if j < 0 else j - (j > 0 and buf[j - 1] == 13)
+    if line > limits.max_request_line:
+        raise HTTPError(414, "request line too long")
+    if j >= 0 and (buf.find(b"\n\n") >= 0 or buf.find(b"\n\r\n") >= 0):
         raise HTTPError(400, "bare LF in request head")
     if n > limits.max_head:
         raise HTTPError(431, "request head too large")
@@ -200,7 +202,7 @@ def parse_head(head, limits):
     are kept (RFC 9110 section 5.5 allows either).
     """
     try:
-        text = head.decode()
+        text = utf8(head)
     except UnicodeError:
         raise HTTPError(400, "request head is not valid UTF-8")
     lines = text.split("\r\n")

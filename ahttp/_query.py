@@ -4,6 +4,7 @@ Loaded on first use (a path with '%', request.args, request.form()).
 No I/O here.
 """
 from ._http import HTTPError
+from ._utf8 import utf8
 
 _HEX = "0123456789abcdefABCDEF"
 
@@ -25,7 +26,7 @@ def unquote(s, plus=False):
         out.append(bytes((int(p[:2], 16),)))
         out.append(p[2:].encode())
     try:
-        return b"".join(out).decode()
+        return utf8(b"".join(out))
     except UnicodeError:
         raise HTTPError(400, "percent-encoded bytes are not UTF-8")
 

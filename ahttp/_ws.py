@@ -10,6 +10,7 @@ import hashlib
 import struct
 
 from ._compat import const, MICROPYTHON
+from ._utf8 import utf8, LEADS as _LEADS
 from ._http import HTTPError
 
 if MICROPYTHON:
@@ -460,50 +461,12 @@ class FrameParser:
 
 # -- UTF-8 ---------------------------------------------------------------------
 
-def _decode_is_strict():
-    try:
-        b"\xed\xa0\x80".decode()
-    except UnicodeError:
-        return True
-    return False
-
-
-# MicroPython's decoder checks the structure of sequences but accepts
-# overlong forms, surrogates and code points above U+10FFFF: check those
-# by looking at the few lead bytes that can start them.
-_STRICT = _decode_is_strict()
-# lead byte -> (lowest, highest) allowed second byte; None: never valid.
-_LEADS = ((0xC0, None), (0xC1, None), (0xE0, (0xA0, 0xBF)), (0xED, (0x80, 0x9F)),
-          (0xF0, (0x90, 0xBF)), (0xF4, (0x80, 0x8F)), (0xF5, None), (0xF6, None),
-          (0xF7, None), (0xF8, None), (0xF9, None), (0xFA, None), (0xFB, None),
-          (0xFC, None), (0xFD, None), (0xFE, None), (0xFF, None))
-
-
-def _lax_check(data):
-    n = len(data)
-    for lead, second in _LEADS:
-        pat = bytes((lead,))
-        i = data.find(pat)
-        while i >= 0:
-            if second is None:
-                return False
-            if i + 1 < n:
-                b = data[i + 1]
-                if b < second[0] or b > second[1]:
-                    return False
-            i = data.find(pat, i + 1)
-    return True
-
-
 def decode_utf8(data):
     """Strict UTF-8 decoding of a complete text; ProtocolError(1007) if bad."""
     try:
-        s = str(data, "utf-8")
+        return utf8(data)
     except UnicodeError:
         raise ProtocolError(CLOSE_INVALID_DATA, "invalid UTF-8")
-    if not _STRICT and len(s) != len(data) and not _lax_check(data):
-        raise ProtocolError(CLOSE_INVALID_DATA, "invalid UTF-8")
-    return s
 
 
 def _seq_len(b):

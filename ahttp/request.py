@@ -26,7 +26,7 @@ class Request:
         self.target = target
         i = target.find("?")
         path = target if i < 0 else target[:i]
-        if path[0] != "/":
+        if path[:1] != "/":
             from ._request_cold import origin_path
             path = origin_path(method, path)
         if "%" in path:
