@@ -25,16 +25,23 @@ async def accept_loop(s, cb, ssl):
             s2, addr = s.accept()
         except Exception:           # EAGAIN, EMFILE, MemoryError...
             continue
+        raw = s2
         try:
             if ssl:
                 s2 = ssl.wrap_socket(s2, server_side=True,
                                      do_handshake_on_connect=False)
             s2.setblocking(False)
             st = Stream(s2, {"peername": addr})
+            if ssl:
+                # closing a TLS socket whose handshake failed leaves the TCP
+                # socket open (the client hangs, the descriptor leaks until
+                # a GC): the server closes this one too
+                st.raw = raw
             core.create_task(cb(st, st))
         except Exception:           # no memory for this client: drop it
             try:
                 s2.close()
+                raw.close()
             except Exception:
                 pass
             gc.collect()

@@ -24,6 +24,7 @@ MIME = (" html text/html* htm text/html* css text/css* js text/javascript*"
         " map application/json webmanifest application/manifest+json ")
 
 _DIR = 0o040000
+_LNK = 0o120000
 _FMT = 0o170000
 
 
@@ -64,13 +65,29 @@ def safe_join(root, subpath):
 
 
 def _inside(root, path):
-    # Refuse symlinks that point out of the root where the runtime can tell.
+    """Whether `path` really is below `root`, symlinks considered.
+
+    CPython resolves them (realpath) and refuses one that leads outside.
+    MicroPython has no realpath, lstat or readlink, so a symlink's target
+    cannot be known there: any symlink below the root is refused (ilistdir
+    reports its type)."""
     real = getattr(getattr(os, "path", None), "realpath", None)
-    if real is None:
+    if real is not None:
+        r = real(root)
+        p = real(path)
+        return p == r or p.startswith(r.rstrip("/") + "/")
+    ilistdir = getattr(os, "ilistdir", None)
+    if ilistdir is None:
         return True
-    r = real(root)
-    p = real(path)
-    return p == r or p.startswith(r.rstrip("/") + "/")
+    parent = root.rstrip("/") or "/"
+    for seg in path[len(parent):].strip("/").split("/"):
+        for entry in ilistdir(parent):
+            if entry[0] == seg:
+                if entry[1] & _FMT == _LNK:
+                    return False
+                break
+        parent = parent.rstrip("/") + "/" + seg
+    return True
 
 
 def plan(request, root, subpath, index=("index.html",), max_age=None,

@@ -50,6 +50,7 @@ class Stream(RecvBuffer):
     closed = False
     eof = False
     idle = True          # waiting for a request (stop() may close it)
+    served = 0           # requests answered on this connection
 
     def __getattr__(self, name):
         # readexactly, readline, awrite, wait_closed, get_extra_info:
@@ -109,8 +110,11 @@ class Stream(RecvBuffer):
             self.idle = False
             self.deadline = ticks_add(ticks_ms(), limits.head_ms)
         else:
+            # between requests: idle_timeout; a new connection's first
+            # request gets head_timeout (a TLS handshake that never ends
+            # shows up here as bytes that never arrive)
             self.idle = True
-            self.deadline = ticks_add(ticks_ms(), limits.idle_ms)
+            self.deadline = ticks_add(ticks_ms(), limits.idle_ms if self.served else limits.head_ms)
         while True:
             data = await self._recv(limits.read_size)
             if not data:
@@ -318,9 +322,17 @@ class HTTPServer(AppCore):
                 pass
             try:
                 wstream.close()
+                raw = getattr(wstream, "raw", None)   # TLS on MicroPython:
+                if raw is not None:                   # see _mp_accept
+                    raw.close()
+                if st is not None:   # bounded: CPython's close waits to flush
+                    st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
                 await wstream.wait_closed()
             except (Exception, asyncio.CancelledError):
-                pass
+                # a client that reads nothing: drop what we had for it
+                abort = getattr(getattr(wstream, "transport", None), "abort", None)
+                if abort is not None:
+                    abort()
             self._conns.pop(st, None)
 
     async def _loop(self, st):
@@ -359,6 +371,7 @@ class HTTPServer(AppCore):
                 await self._send_error(st, request, e.status, e.message, e.headers)
                 return True
             st.request = request
+            st.served += 1
             if framing:
                 from ._body import Body
                 st.body = Body(st, request, framing)
