@@ -1,7 +1,7 @@
-"""A small app for the 64 KB heap runs: hello, a REST resource, static files.
+"""A small app for the small-heap runs: hello, a REST resource, static files.
 
-Kept short on purpose: on an ESP8266-class heap the script's own bytecode
-counts against the same 64 KB as the server.
+Kept short on purpose: on a small heap the script's own bytecode
+counts against the same heap as the server.
 """
 import os
 
