@@ -16,9 +16,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run",
         "--disable-quic"]
 
-sync_api = pytest.importorskip("playwright.sync_api")
-if not os.path.exists(CHROMIUM):
-    pytest.skip("chromium is not installed", allow_module_level=True)
+from playwright import sync_api
+
+# No silent skip: without a browser this test fails and says how to fix it.
+assert os.path.exists(CHROMIUM), (
+    "chromium is not installed: run scripts/bootstrap.sh as root "
+    "(apt-get install chromium chromium-driver)")
 
 
 def _num(page, sel):
