@@ -35,7 +35,7 @@ class AppCore:
         # add_routes, errorhandler, static, static_plan, static_response,
         # log_access, url_for, mount, before/after_request and running the
         # hooks: ahttp._app_cold, loaded on first use
-        return cold(self, "ahttp._app_cold", name)
+        return cold(self, "_app_cold", name)
 
     def route(self, method, path=None, name=None):
         """Decorator: `@app.route("GET", "/x")`, `@app.route(["GET", "POST"],

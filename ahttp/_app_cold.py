@@ -2,6 +2,7 @@
 and the access log line. Loaded on first use through AppCore.__getattr__.
 No I/O here.
 """
+from ._compat import load
 
 
 def add_routes(self, routes):
@@ -36,7 +37,7 @@ def static(self, prefix, directory, index=("index.html", "index.htm"),
 
 
 def static_plan(self, request, prefix, opts):
-    from . import _static
+    _static = load("_static")
     directory, index, max_age, gzip = opts
     sub = request.path[len(prefix):] if request.path.startswith(prefix) else ""
     return _static.plan(request, directory, sub, index, max_age, gzip)
@@ -72,7 +73,7 @@ def url_for(self, name, **params):
     path = self.names.get(name)
     if path is None:
         raise ValueError("no route named %r" % (name,))
-    from ._query import quote
+    quote = load("_query").quote
     segs = path.split("/")
     for i in range(len(segs)):
         seg = segs[i]
@@ -158,3 +159,6 @@ def run_after(self, request, response):
 def _under(path, prefix):
     return path.startswith(prefix) and (len(path) == len(prefix) or
                                         path[len(prefix)] == "/")
+
+
+_end = 1    # imported completely (see _compat.load)

@@ -7,7 +7,7 @@ sans-IO methods (piece, want, continue_due, reusable, dropped) are shared
 with the sync driver (ahttp._sync_body), its coroutines are the asyncio
 driver's reads.
 """
-from ._compat import const, ticks_ms, ticks_add
+from ._compat import const, ticks_ms, ticks_add, load
 from ._http import HTTPError
 
 _DRAIN_MAX = const(65536)   # unread body bytes dropped to keep a connection
@@ -20,7 +20,7 @@ class Body:
         self.left = framing if framing > 0 else 0
         self.chunked = None
         if framing < 0:
-            from ._chunked import ChunkedDecoder
+            ChunkedDecoder = load("_chunked").ChunkedDecoder
             self.chunked = ChunkedDecoder(st.app.limits.max_body)
         exp = request.headers.get("expect")
         self.cont = (exp is not None and exp.lower() == "100-continue"

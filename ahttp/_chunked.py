@@ -93,3 +93,6 @@ class ChunkedDecoder:
         else:
             self.left = size
             self.state = 1
+
+
+_end = 1    # imported completely (see _compat.load)

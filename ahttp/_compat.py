@@ -60,18 +60,41 @@ def peer(addr):
     return addr
 
 
+def load(name):
+    """Module ahttp.`name`, imported on first use.
+
+    MicroPython has no import lock: while one thread imports a module,
+    another finds it in sys.modules half run and misses names. Modules
+    loaded through here end with `_end = 1`; until that is set, wait.
+    """
+    m = __import__("ahttp." + name, None, None, ("_",))
+    n = 0
+    while "_end" not in m.__dict__:
+        n += 1
+        if n > 5000:
+            raise ImportError("ahttp.%s never finished importing" % name)
+        _sleep_ms(1)
+    return m
+
+
+def _sleep_ms(ms):
+    import time
+    (getattr(time, "sleep_ms", None) or (lambda t: time.sleep(t / 1000)))(ms)
+
+
 def cold(obj, module, name):
     """Attribute `name` of `obj` from `module`, which holds the class's
     rarely used code and is imported on first use.
 
     On a board every resident function costs heap (~400 bytes here), so a
     class keeps its hot methods and answers the rest from `__getattr__`
-    through this. In `module`, `get_NAME(obj)` computes an attribute;
+    through this. `module` is a name in ahttp (see load()); in it,
+    `get_NAME(obj)` computes an attribute;
     `NAME(obj, ...)` is a method.
     """
     if name[:2] == "__":
         raise AttributeError(name)
-    mod = __import__(module, None, None, ("_",))
+    mod = load(module)
     f = getattr(mod, "get_" + name, None)
     if f is not None:
         return f(obj)

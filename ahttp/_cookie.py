@@ -3,6 +3,7 @@
 Loaded on first use (request.cookies, response.set_cookie). No I/O here.
 """
 from ._http import _TOKEN
+from ._compat import load
 
 
 def parse_cookies(value):
@@ -32,7 +33,7 @@ def cookie_header(name, value, max_age=None, expires=None, path="/",
         parts.append("Max-Age=" + str(int(max_age)))
     if expires is not None:
         if not isinstance(expires, str):
-            from ._dates import http_date
+            http_date = load("_dates").http_date
             expires = http_date(expires)
         parts.append("Expires=" + expires)
     if path:
@@ -46,3 +47,6 @@ def cookie_header(name, value, max_age=None, expires=None, path="/",
     if same_site:
         parts.append("SameSite=" + same_site)
     return "; ".join(parts)
+
+
+_end = 1    # imported completely (see _compat.load)

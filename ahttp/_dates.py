@@ -55,3 +55,6 @@ def parse_http_date(s):
                 + int(t[0]) * 3600 + int(t[1]) * 60 + int(t[2]))
     except (ValueError, IndexError):
         return None
+
+
+_end = 1    # imported completely (see _compat.load)

@@ -69,3 +69,6 @@ def quote(s, keep_slash=False):
         else:
             out.append("%%%02X" % b)
     return "".join(out)
+
+
+_end = 1    # imported completely (see _compat.load)

@@ -2,6 +2,7 @@
 (through Request.__getattr__) and stored on the request. No I/O here.
 """
 from ._http import HTTPError
+from ._compat import load
 
 
 def get_query_string(r):
@@ -14,7 +15,7 @@ def get_args(r):
     """Query parameters as a dict (the last value of a repeated name)."""
     qs = r.query_string
     if qs:
-        from ._query import parse_qs
+        parse_qs = load("_query").parse_qs
         v = parse_qs(qs)
     else:
         v = {}
@@ -44,7 +45,7 @@ def get_client(r):
 
 
 def get_cookies(r):
-    from ._cookie import parse_cookies
+    parse_cookies = load("_cookie").parse_cookies
     r.cookies = v = parse_cookies(r.headers.get("cookie"))
     return v
 
@@ -57,3 +58,6 @@ def origin_path(method, target):
     if target == "*" and method == "OPTIONS":
         return "*"
     raise HTTPError(400, "invalid request target")
+
+
+_end = 1    # imported completely (see _compat.load)

@@ -132,7 +132,7 @@ class BaseResponse:
 
     def __getattr__(self, name):
         # set_header, set_cookie, delete_cookie, chunk: ahttp._response_cold
-        return cold(self, "ahttp._response_cold", name)
+        return cold(self, "_response_cold", name)
 
     def encode(self, request, head_only=False):
         """Head bytes (plus the body when it is small) for `request`.

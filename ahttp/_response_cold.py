@@ -3,6 +3,7 @@
 """
 from ._http import encode_chunk
 from ._response import CHUNKED
+from ._compat import load
 
 
 def set_header(self, name, value):
@@ -14,7 +15,7 @@ def set_header(self, name, value):
 def set_cookie(self, name, value, **attrs):
     """Add a Set-Cookie header; attrs: max_age, expires, path, domain,
     secure, http_only, same_site."""
-    from ._cookie import cookie_header
+    cookie_header = load("_cookie").cookie_header
     self.headers.append(("Set-Cookie", cookie_header(name, value, **attrs)))
 
 
@@ -29,3 +30,6 @@ def chunk(self, data):
     if self.framing == CHUNKED:
         return encode_chunk(data)
     return data
+
+
+_end = 1    # imported completely (see _compat.load)

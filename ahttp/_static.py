@@ -225,3 +225,6 @@ def _parse_range(value, size):
     if size == 0:
         return -1
     return max(0, size - n), size - 1
+
+
+_end = 1    # imported completely (see _compat.load)

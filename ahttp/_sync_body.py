@@ -41,3 +41,6 @@ class SyncBody(Body):
                 return False
             if total is True or total is False:
                 return total
+
+
+_end = 1    # imported completely (see _compat.load)

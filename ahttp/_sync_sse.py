@@ -219,3 +219,6 @@ class Broadcaster(BroadcastCore):
         finally:
             self.unsubscribe(sub)
             es.close()
+
+
+_end = 1    # imported completely (see _compat.load)

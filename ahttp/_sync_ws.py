@@ -248,3 +248,6 @@ class WebSocket:
             self.writer.close()
         except Exception:
             pass
+
+
+_end = 1    # imported completely (see _compat.load)

@@ -7,7 +7,7 @@ plain calls. No socket I/O here: the body comes through the driver's reader.
 import json
 
 from ._http import HTTPError
-from ._compat import cold
+from ._compat import cold, load
 
 
 class Request:
@@ -27,10 +27,10 @@ class Request:
         i = target.find("?")
         path = target if i < 0 else target[:i]
         if path[:1] != "/":
-            from ._request_cold import origin_path
+            origin_path = load("_request_cold").origin_path
             path = origin_path(method, path)
         if "%" in path:
-            from ._query import unquote
+            unquote = load("_query").unquote
             path = unquote(path)
             if "\x00" in path:
                 raise HTTPError(400, "NUL in path")
@@ -40,7 +40,7 @@ class Request:
         # query_string, args, cookies, client, content_length, content_type
         # are computed on first use (ahttp._request_cold) and then stored:
         # most requests on a board never look at them.
-        return cold(self, "ahttp._request_cold", name)
+        return cold(self, "_request_cold", name)
 
     def keep_alive(self):
         """Whether the client allows the connection to stay open."""
@@ -79,7 +79,7 @@ def decode_form(request, body):
     ct = request.content_type or ""
     if not ct.lower().startswith("application/x-www-form-urlencoded"):
         raise HTTPError(415, "expected application/x-www-form-urlencoded")
-    from ._query import parse_qs
+    parse_qs = load("_query").parse_qs
     try:
         return parse_qs(body.decode())
     except UnicodeError:

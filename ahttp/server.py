@@ -55,7 +55,7 @@ class Stream(RecvBuffer):
     def __getattr__(self, name):
         # readexactly, readline, awrite, wait_closed, get_extra_info:
         # ahttp._server_cold, loaded on first use
-        return cold(self, "ahttp._server_cold", name)
+        return cold(self, "_server_cold", name)
 
     def __init__(self, r, s, app, task):
         self._r = r          # asyncio reader (the same object as _s on MicroPython)
@@ -212,7 +212,7 @@ class HTTPServer(AppCore):
         # stop, run_in_thread, the busy/linger closes:
         # ahttp._server_cold; the app's own cold code: ahttp._app_cold
         try:
-            return cold(self, "ahttp._server_cold", name)
+            return cold(self, "_server_cold", name)
         except AttributeError:
             return AppCore.__getattr__(self, name)
 

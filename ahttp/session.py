@@ -24,6 +24,7 @@ import json
 import time
 
 from .auth import equal
+from ._compat import load
 
 
 def hmac_sha256(key, msg):
@@ -190,7 +191,7 @@ class Sessions:
     def cookie_value(self, session):
         """The Set-Cookie value that stores `session` (or deletes the cookie
         when the session is empty)."""
-        from ._cookie import cookie_header
+        cookie_header = load("_cookie").cookie_header
         data = session.data if isinstance(session, Session) else session
         if data:
             value = self.dumps(data)

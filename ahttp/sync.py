@@ -24,7 +24,7 @@ from ._http import (HTTPError, RecvBuffer, body_framing, skip_empty_lines, LAST_
 from ._app import AppCore
 from ._response import (BaseResponse, file_pieces, CHUNKED, CLOSE, encode_value, make_response,
                         redirect as _redirect, BUSY)
-from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON
+from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON, load
 from .request import Request as _Request, decode_json, decode_form
 
 __all__ = ("HTTPServer", "HTTPResponse", "HTTPError", "Request", "sendfile",
@@ -51,9 +51,9 @@ _GONE = const(3)            # owned by a handler thread now
 def __getattr__(name):
     # SSE and WebSocket only cost heap once an app uses them.
     if name in ("EventSource", "Broadcaster", "SSEError", "Full", "Lagged"):
-        from . import _sync_sse as m
+        m = load("_sync_sse")
     elif name in ("WebSocket", "ConnectionClosed"):
-        from . import _sync_ws as m
+        m = load("_sync_ws")
     else:
         raise AttributeError(name)
     v = getattr(m, name)
@@ -543,7 +543,7 @@ class HTTPServer(AppCore):
             return _LINGER_CLOSE
         c.request = request
         if framing:
-            from ._sync_body import SyncBody
+            SyncBody = load("_sync_body").SyncBody
             c.body = SyncBody(c, request, framing)
         if c.written:
             c.written = c.status = 0

@@ -39,13 +39,36 @@ def mpy_dir(tmp_path_factory):
     return str(out)
 
 
+@pytest.fixture(scope="module")
+def romfs_image(mpy_dir, tmp_path_factory):
+    """The .mpy build as a ROMFS image (`mpremote romfs build`, what
+    `mpremote romfs deploy` writes to a board's ROM partition)."""
+    image = str(tmp_path_factory.mktemp("romfs") / "ahttp.romfs")
+    subprocess.run([os.path.join(VENV_BIN, "mpremote"), "romfs", "--no-mpy",
+                    "--output", image, "build", mpy_dir],
+                   check=True, capture_output=True, timeout=60)
+    return image
+
+
 HEAP = {"mpy": "96k", "source": "160k"}
+ROMFS_APP_HEAP = 72       # KB left for everything but the image
 
 
-@pytest.fixture(scope="module", params=["mpy", "source"])
-def server(request, start_app_module, mpy_dir, www_big):
+@pytest.fixture(scope="module", params=["mpy", "source", "romfs"])
+def server(request, start_app_module, mpy_dir, romfs_image, www_big):
+    small = os.path.join(HERE, "apps", "small.py")
+    if request.param == "romfs":
+        # The unix port has no flash: tools/romfs_run.py reads the image
+        # into one heap block and mounts it. The heap is that block plus
+        # ROMFS_APP_HEAP KB, so the app has what a 64k board with its code
+        # in ROMFS would have.
+        kb = ROMFS_APP_HEAP + (os.path.getsize(romfs_image) + 1023) // 1024
+        return start_app_module(os.path.join(ROOT, "tools", "romfs_run.py"),
+                                "micropython", heapsize="%dk" % kb,
+                                args=(romfs_image, small),
+                                cwd=os.path.dirname(small))
     extra = [mpy_dir] if request.param == "mpy" else []
-    return start_app_module("tests/apps/small.py", "micropython",
+    return start_app_module(small, "micropython",
                             heapsize=HEAP[request.param], extra_path=extra)
 
 

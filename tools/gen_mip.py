@@ -85,6 +85,14 @@ def _imports(path, root, lazy):
                 continue
             if isinstance(child, ast.Import):
                 found.extend(a.name for a in child.names)
+            elif (isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+                  and child.func.id in ("load", "cold")):
+                # ahttp._compat.load("name") / cold(obj, "name", attr):
+                # a lazy import of ahttp.name
+                arg = child.args[0 if child.func.id == "load" else 1] \
+                    if len(child.args) > (child.func.id == "cold") else None
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.append(mod.split(".")[0] + "." + arg.value)
             elif isinstance(child, ast.ImportFrom):
                 if child.level:
                     parts = pkg.split(".")
