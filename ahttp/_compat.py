@@ -46,20 +46,6 @@ def format_exception(exc):
         return repr(exc)
 
 
-def peer(addr):
-    """(host, port) for a peer address; MicroPython's unix port gives the
-    raw sockaddr bytes."""
-    if isinstance(addr, (bytes, bytearray)) and len(addr) >= 8:
-        fam = addr[0] | addr[1] << 8
-        port = addr[2] << 8 | addr[3]
-        if fam == 2:
-            return "%d.%d.%d.%d" % (addr[4], addr[5], addr[6], addr[7]), port
-        if fam == 10 and len(addr) >= 24:
-            return ":".join("%x" % (addr[i] << 8 | addr[i + 1])
-                            for i in range(8, 24, 2)), port
-    return addr
-
-
 def load(name):
     """Module ahttp.`name`, imported on first use.
 

@@ -4,9 +4,10 @@ Written without time.gmtime, whose epoch differs between boards. Loaded only
 by static files and cookies with an expiry. No I/O here.
 """
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
-           "Oct", "Nov", "Dec")
+# Three letters each; strings, not tuples: a tuple of short strings costs a
+# RAM object and an interned name per entry even when the code is in flash.
+_DAYS = "MonTueWedThuFriSatSun"
+_MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
 
 
 def _civil(days):
@@ -32,6 +33,10 @@ def _days(y, m, d):
     return era * 146097 + doe - 719468
 
 
+def _day(names, i):
+    return names[3 * i:3 * i + 3]
+
+
 def http_date(ts):
     """IMF-fixdate for a Unix timestamp, without time.gmtime (boards differ
     in their epoch)."""
@@ -40,7 +45,7 @@ def http_date(ts):
     secs = ts - days * 86400
     y, m, d = _civil(days)
     return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
-        _DAYS[(days + 3) % 7], d, _MONTHS[m - 1], y,
+        _day(_DAYS, (days + 3) % 7), d, _day(_MONTHS, m - 1), y,
         secs // 3600, secs // 60 % 60, secs % 60)
 
 
@@ -51,7 +56,10 @@ def parse_http_date(s):
         if len(p) != 6 or p[5] != "GMT":
             return None
         t = p[4].split(":")
-        return (_days(int(p[3]), _MONTHS.index(p[2]) + 1, int(p[1])) * 86400
+        m = _MONTHS.find(p[2])
+        if len(p[2]) != 3 or m % 3:
+            return None
+        return (_days(int(p[3]), m // 3 + 1, int(p[1])) * 86400
                 + int(t[0]) * 3600 + int(t[1]) * 60 + int(t[2]))
     except (ValueError, IndexError):
         return None

@@ -38,8 +38,7 @@ def get_client(r):
     """The peer's (host, port)."""
     v = None
     if r._reader is not None:
-        from ._compat import peer
-        v = peer(r._reader.get_extra_info("peername"))
+        v = _peer(r._reader.get_extra_info("peername"))
     r.client = v
     return v
 
@@ -58,6 +57,20 @@ def origin_path(method, target):
     if target == "*" and method == "OPTIONS":
         return "*"
     raise HTTPError(400, "invalid request target")
+
+
+def _peer(addr):
+    """(host, port) for a peer address; MicroPython's unix port gives the
+    raw sockaddr bytes."""
+    if isinstance(addr, (bytes, bytearray)) and len(addr) >= 8:
+        fam = addr[0] | addr[1] << 8
+        port = addr[2] << 8 | addr[3]
+        if fam == 2:
+            return "%d.%d.%d.%d" % (addr[4], addr[5], addr[6], addr[7]), port
+        if fam == 10 and len(addr) >= 24:
+            return ":".join("%x" % (addr[i] << 8 | addr[i + 1])
+                            for i in range(8, 24, 2)), port
+    return addr
 
 
 _end = 1    # imported completely (see _compat.load)

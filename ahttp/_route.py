@@ -5,9 +5,6 @@ parameterised patterns are tried in declaration order. No I/O here.
 """
 from ._http import HTTPError, isdigits
 
-_INT = "int"
-_PATH = "path"
-
 
 def _compile(path):
     """Split a pattern into segments: a str is literal, a tuple is
@@ -23,9 +20,9 @@ def _compile(path):
             j = spec.find(":")
             if j >= 0:
                 conv, spec = spec[:j], spec[j + 1:]
-            if conv not in ("str", _INT, _PATH) or not spec:
+            if conv not in ("str", "int", "path") or not spec:
                 raise ValueError("bad path parameter %r in %r" % (seg, path))
-            if conv == _PATH and i != len(segs) - 1:
+            if conv == "path" and i != len(segs) - 1:
                 raise ValueError("<path:...> must be the last segment: " + path)
             out.append((conv, spec))
         elif "<" in seg or ">" in seg:
@@ -48,7 +45,7 @@ def _match(pattern, segs):
                 return None
             continue
         conv, name = p
-        if conv == _PATH:
+        if conv == "path":
             rest = "/".join(segs[i:])
             if not rest:
                 return None
@@ -56,7 +53,7 @@ def _match(pattern, segs):
             return params
         if not s:
             return None
-        if conv == _INT:
+        if conv == "int":
             if not isdigits(s):
                 if not (s[0] == "-" and isdigits(s[1:])):
                     return None

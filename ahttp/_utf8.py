@@ -17,23 +17,26 @@ def _decode_is_strict():
 
 STRICT = _decode_is_strict()
 # lead byte -> (lowest, highest) allowed second byte; None: never valid.
-LEADS = ((0xC0, None), (0xC1, None), (0xE0, (0xA0, 0xBF)), (0xED, (0x80, 0x9F)),
-         (0xF0, (0x90, 0xBF)), (0xF4, (0x80, 0x8F)), (0xF5, None), (0xF6, None),
-         (0xF7, None), (0xF8, None), (0xF9, None), (0xFA, None), (0xFB, None),
-         (0xFC, None), (0xFD, None), (0xFE, None), (0xFF, None))
+# Triples (lead byte, lowest and highest byte allowed after it); 0, 0: the
+# lead is never valid. Bytes, not a tuple of tuples: a bytes constant stays
+# in flash when the code is frozen or in ROMFS, tuples are built in RAM.
+LEADS = (b"\xc0\0\0\xc1\0\0\xe0\xa0\xbf\xed\x80\x9f\xf0\x90\xbf\xf4\x80\x8f"
+         b"\xf5\0\0\xf6\0\0\xf7\0\0\xf8\0\0\xf9\0\0\xfa\0\0\xfb\0\0"
+         b"\xfc\0\0\xfd\0\0\xfe\0\0\xff\0\0")
 
 
 def _lax_ok(data):
     n = len(data)
-    for lead, second in LEADS:
-        pat = bytes((lead,))
+    for j in range(0, len(LEADS), 3):
+        pat = LEADS[j:j + 1]
+        lo = LEADS[j + 1]
         i = data.find(pat)
         while i >= 0:
-            if second is None:
+            if not lo:
                 return False
             if i + 1 < n:
                 b = data[i + 1]
-                if b < second[0] or b > second[1]:
+                if b < lo or b > LEADS[j + 2]:
                     return False
             i = data.find(pat, i + 1)
     return True

@@ -493,9 +493,9 @@ def _valid_prefix(tail):
         if b & 0xC0 != 0x80:
             return False
     if len(tail) > 1:
-        for lead, second in _LEADS:
-            if lead == tail[0] and second is not None:
-                if tail[1] < second[0] or tail[1] > second[1]:
+        for j in range(0, len(_LEADS), 3):
+            if _LEADS[j] == tail[0] and _LEADS[j + 1]:
+                if tail[1] < _LEADS[j + 1] or tail[1] > _LEADS[j + 2]:
                     return False
     return True
 

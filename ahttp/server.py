@@ -209,12 +209,12 @@ class HTTPServer(AppCore):
         return static
 
     def __getattr__(self, name):
-        # stop, run_in_thread, the busy/linger closes:
+        # stop, run_in_thread, the busy/linger closes and error answers:
         # ahttp._server_cold; the app's own cold code: ahttp._app_cold
-        try:
+        # (asked by name, so static() or url_for() do not load both)
+        if " %s " % name in " stop run_in_thread _busy _linger _send_error ":
             return cold(self, "_server_cold", name)
-        except AttributeError:
-            return AppCore.__getattr__(self, name)
+        return AppCore.__getattr__(self, name)
 
     # -- running ---------------------------------------------------------
 
@@ -240,9 +240,8 @@ class HTTPServer(AppCore):
 
     async def _mp_listen(self, a, srv, host, port, ssl):
         # MicroPython: asyncio's socket setup with our accept loop, which
-        # survives allocation failures (see _mp_accept).
+        # survives allocation failures (see _accept_loop).
         import socket
-        from ._mp_accept import accept_loop
         ai = socket.getaddrinfo(host, port)[0]
         s = socket.socket()
         s.setblocking(False)
@@ -250,7 +249,7 @@ class HTTPServer(AppCore):
         s.bind(ai[-1])
         s.listen(self.backlog)
         srv.state = False
-        srv.task = a.create_task(accept_loop(s, self._serve, ssl))
+        srv.task = a.create_task(_accept_loop(s, self._serve, ssl))
         await a.sleep_ms(0)
         return srv
 
@@ -323,7 +322,7 @@ class HTTPServer(AppCore):
             try:
                 wstream.close()
                 raw = getattr(wstream, "raw", None)   # TLS on MicroPython:
-                if raw is not None:                   # see _mp_accept
+                if raw is not None:                   # see _accept_loop
                     raw.close()
                 if st is not None:   # bounded: CPython's close waits to flush
                     st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
@@ -432,3 +431,46 @@ class HTTPServer(AppCore):
         self.access(request, writer)
         return resp.keep and resp.framing != CLOSE
 
+
+# MicroPython only: the accept loop of the asyncio driver. MicroPython's
+# start_server ends its accept task for good when an allocation fails in it
+# (the port stays bound and never accepts again), and loses the accepted
+# socket without closing it (the client hangs). This loop waits on the
+# listening socket the way asyncio's own does (asyncio.core._io_queue, how
+# MicroPython's streams wait), and on any failure after accept() closes that
+# one socket and goes on. (Part of this module, not one of its own: on a
+# board every module costs interned names.)
+async def _accept_loop(s, cb, ssl):
+    from asyncio import core
+    from asyncio.stream import Stream
+    while True:
+        try:
+            yield core._io_queue.queue_read(s)
+        except core.CancelledError:
+            s.close()               # server closed: stop listening
+            return
+        try:
+            s2, addr = s.accept()
+        except Exception:           # EAGAIN, EMFILE, MemoryError...
+            continue
+        raw = s2
+        try:
+            if ssl:
+                s2 = ssl.wrap_socket(s2, server_side=True,
+                                     do_handshake_on_connect=False)
+            s2.setblocking(False)
+            st = Stream(s2, {"peername": addr})
+            if ssl:
+                # closing a TLS socket whose handshake failed leaves the TCP
+                # socket open (the client hangs, the descriptor leaks until
+                # a GC): the server closes this one too
+                st.raw = raw
+            core.create_task(cb(st, st))
+        except Exception:           # no memory for this client: drop it
+            try:
+                s2.close()
+                raw.close()
+            except Exception:
+                pass
+            import gc
+            gc.collect()

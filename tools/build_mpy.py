@@ -1,6 +1,7 @@
 """Compile the package to .mpy bytecode for boards: dist/mpy/.
 
 Usage: python tools/build_mpy.py [--out DIR] [--mpy-version N] [-O N]
+                                 [--romfs IMAGE]
 
 Compiles every ahttp/**/*.py with mpy-cross into DIR/ahttp/*.mpy (default
 DIR is dist/mpy) and writes DIR/mip.json (plus package-core.json and
@@ -10,7 +11,10 @@ served and installed with mip exactly like the sources.
 .mpy files only load on a runtime with the same bytecode version. By default
 the target version is read from the `micropython` found next to this repo
 (sys.implementation._mpy) and the build stops if mpy-cross emits another
-one. `--mpy-version 6` sets the target for a board instead: `import sys;
+one. `--romfs IMAGE` also writes the build's ahttp/ as a ROMFS image
+(mpremote's format) for `mpremote romfs deploy IMAGE`: on a board with
+ROMFS the bytecode then runs in place from flash and takes no heap
+(tools/romfs_run.py does the same on the unix port). `--mpy-version 6` sets the target for a board instead: `import sys;
 print(sys.implementation._mpy & 0xff)` on the board prints it. (Bytecode-only
 .mpy files, which these are, need only the major version to match; the minor
 one matters for native code.) The output directory is replaced as a whole, so a reader
@@ -91,8 +95,11 @@ def build(out_dir=None, target=None, opt=None, root=ROOT, quiet=False):
             cmd = mpy_cross_cmd()
             if opt is not None:
                 cmd.append("-O%d" % opt)
-            # -s: the source name shown in tracebacks on the board.
-            cmd += ["-s", rel, "-o", dest, os.path.join(root, rel)]
+            # -s: the source name tracebacks show on the board. The module's
+            # dotted name ("ahttp._app"): the board interns that name when
+            # it imports the module anyway, where a path would cost RAM
+            # for one more interned string per module.
+            cmd += ["-s", gen_mip._module_name(rel), "-o", dest, os.path.join(root, rel)]
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode:
                 raise SystemExit("mpy-cross failed on %s:\n%s%s"
@@ -118,6 +125,33 @@ def build(out_dir=None, target=None, opt=None, root=ROOT, quiet=False):
     return built
 
 
+def romfs(mpy_dir, image, apps=()):
+    """Write mpy_dir/ahttp as a ROMFS image (ahttp/ at the image's root,
+    which a board mounts at /rom, on sys.path), with each of `apps` (.py
+    files) compiled beside it. Returns the image's size."""
+    from mpremote.romfs import make_romfs
+    tmp = image + ".src%d" % os.getpid()
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        shutil.copytree(os.path.join(mpy_dir, "ahttp"), os.path.join(tmp, "ahttp"))
+        for app in apps:
+            name = os.path.basename(app)[:-3]
+            subprocess.run(mpy_cross_cmd() + ["-s", name, "-o",
+                                              os.path.join(tmp, name + ".mpy"), app],
+                           check=True, capture_output=True)
+        import contextlib
+        import io
+        with contextlib.redirect_stdout(io.StringIO()):    # its file tree
+            data = make_romfs(tmp, mpy_cross=False)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    d = os.path.dirname(os.path.abspath(image))
+    os.makedirs(d, exist_ok=True)
+    with open(image, "wb") as f:
+        f.write(data)
+    return len(data)
+
+
 def main(argv):
     import argparse
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -127,8 +161,16 @@ def main(argv):
                         "local micropython)")
     p.add_argument("-O", type=int, dest="opt",
                    help="mpy-cross optimisation level (default: its own)")
+    p.add_argument("--romfs", metavar="IMAGE",
+                   help="also write the build as a ROMFS image")
+    p.add_argument("--app", action="append", default=[],
+                   help="a .py app to compile into the ROMFS image too "
+                        "(run it with `import NAME`; repeatable)")
     a = p.parse_args(argv[1:])
     build(a.out, a.mpy_version, a.opt)
+    if a.romfs:
+        n = romfs(os.path.abspath(a.out or os.path.join(ROOT, "dist", "mpy")), a.romfs, a.app)
+        print("wrote %s (%d bytes)" % (a.romfs, n))
     return 0
 
 
