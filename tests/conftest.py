@@ -16,10 +16,13 @@ run against all four runtimes; a test there that is inherently concurrent
 carries ``@pytest.mark.async_only("reason")`` and runs on the async
 runtimes only.
 """
+import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -54,6 +57,14 @@ SYNC_MODULES = (
     "test_ws_cases",
 )
 
+# MicroPython with the package and the app compiled into a ROMFS image
+# (tools/romfs_run.py) and ROMFS_HEAP_KB of heap besides the image, as on a
+# board with its code in flash. Tests ask for it explicitly (start_app(...,
+# "micropython-romfs")); the integration modules' own test app allocates
+# 50 KB bodies on purpose, which no small heap holds.
+ROMFS_RUNTIMES = ["micropython-romfs"]
+ROMFS_HEAP_KB = int(os.environ.get("AHTTP_ROMFS_HEAP_KB", "64"))
+
 SYNC_LAUNCHER = os.path.join(TESTS, "sync_launch.py")
 NO_ASYNCIO = os.path.join(TESTS, "noasyncio")
 
@@ -87,6 +98,8 @@ def pytest_generate_tests(metafunc):
 
 def base_runtime(runtime):
     """The interpreter a runtime uses: "sync-micropython" -> "micropython"."""
+    if runtime in ROMFS_RUNTIMES:
+        return "micropython"
     return runtime[5:] if runtime.startswith("sync-") else runtime
 
 
@@ -105,6 +118,46 @@ def runtime_cmd(runtime, heapsize=None):
     raise ValueError("unknown runtime " + runtime)
 
 
+ROMFS_RUN = os.path.join(ROOT, "tools", "romfs_run.py")
+
+
+def romfs_build(app, out_dir):
+    """The package and `app` (a .py path), compiled by tools/build_mpy.py
+    into a ROMFS image in out_dir, as `mpremote romfs deploy` puts them on
+    a board. Returns the image's path."""
+    image = os.path.join(str(out_dir), "app.romfs")
+    subprocess.run([sys.executable, os.path.join(ROOT, "tools", "build_mpy.py"),
+                    "--out", os.path.join(str(out_dir), "mpy"), "--romfs", image,
+                    "--app", app], check=True, capture_output=True, timeout=300)
+    return image
+
+
+def romfs_launch(image, app, app_heap_kb):
+    """(script, heapsize, args) for start_app: run `app` (compiled into
+    `image`) under tools/romfs_run.py with `app_heap_kb` KB of heap besides
+    the image, which a board keeps in flash."""
+    kb = app_heap_kb + (os.path.getsize(image) + 1023) // 1024
+    return ROMFS_RUN, "%dk" % kb, (image, "-m", os.path.basename(app)[:-3])
+
+
+_romfs_images = {}
+
+
+def app_cmd(runtime, path, heapsize=None, args=()):
+    """The command line that runs the app script at `path` under `runtime`
+    (for micropython-romfs, `heapsize` is the heap besides the image)."""
+    if runtime in ROMFS_RUNTIMES:
+        image = _romfs_images.get(path)
+        if image is None:
+            out = tempfile.mkdtemp(prefix="ahttp-romfs-")
+            atexit.register(shutil.rmtree, out, True)
+            image = _romfs_images[path] = romfs_build(path, out)
+        kb = int(heapsize.rstrip("kK")) if heapsize else ROMFS_HEAP_KB
+        script, heap, rargs = romfs_launch(image, path, kb)
+        return [micropython_exe(), "-X", "heapsize=" + heap, script] + list(rargs) + list(args)
+    return runtime_cmd(runtime, heapsize) + [path] + list(args)
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -119,7 +172,7 @@ def runtime_env(runtime, extra_path=()):
     paths = list(extra_path) + [ROOT, TESTS]
     if runtime in SYNC_RUNTIMES:
         paths.insert(0, NO_ASYNCIO)
-        runtime = base_runtime(runtime)
+    runtime = base_runtime(runtime)
     if runtime == "micropython":
         # MICROPYPATH replaces sys.path: keep .frozen (asyncio lives there).
         env["MICROPYPATH"] = ":".join(paths + [".frozen"])
@@ -197,7 +250,7 @@ def start_app(tmp_path):
             e.update(env)
         log_path = str(tmp_path / ("server-%d.log" % len(started)))
         logf = open(log_path, "wb")
-        proc = subprocess.Popen(runtime_cmd(runtime, heapsize) + [path] + list(args),
+        proc = subprocess.Popen(app_cmd(runtime, path, heapsize, args),
                                 stdout=logf, stderr=subprocess.STDOUT, env=e,
                                 cwd=cwd or os.path.dirname(path))
         logf.close()
@@ -257,7 +310,7 @@ def start_app_module(tmp_path_factory):
             e.update(env)
         log_path = str(log_dir / ("server-%d.log" % len(started)))
         logf = open(log_path, "wb")
-        proc = subprocess.Popen(runtime_cmd(runtime, heapsize) + [path] + list(args),
+        proc = subprocess.Popen(app_cmd(runtime, path, heapsize, args),
                                 stdout=logf, stderr=subprocess.STDOUT, env=e,
                                 cwd=cwd or os.path.dirname(path))
         logf.close()

@@ -29,37 +29,25 @@ WWW = os.path.join(HERE, "apps", "www")
 
 
 @pytest.fixture(scope="module")
-def build(tmp_path_factory):
-    """tools/build_mpy.py's output, as users make it: the .mpy build, and
-    the package with the app, compiled, as a ROMFS image (what `mpremote
-    romfs deploy` writes to a board's ROM partition)."""
-    out = tmp_path_factory.mktemp("build")
-    image = str(out / "small.romfs")
+def mpy_dir(tmp_path_factory):
+    """tools/build_mpy.py's .mpy build, as users make it."""
+    out = str(tmp_path_factory.mktemp("mpy"))
     subprocess.run([os.path.join(VENV_BIN, "python"), os.path.join(ROOT, "tools", "build_mpy.py"),
-                    "--out", str(out / "mpy"), "--romfs", image,
-                    "--app", os.path.join(HERE, "apps", "small.py")],
-                   check=True, capture_output=True, timeout=120)
-    return str(out / "mpy"), image
+                    "--out", out], check=True, capture_output=True, timeout=120)
+    return out
 
 
-HEAP = {"mpy": "96k", "source": "160k"}
-ROMFS_APP_HEAP = 64       # KB left for everything but the image
+# romfs: the heap besides the image (conftest's micropython-romfs runtime
+# compiles the package and the app into one, as `mpremote romfs deploy`
+# puts them on a board)
+HEAP = {"mpy": "96k", "source": "160k", "romfs": "64k"}
 
 
 @pytest.fixture(scope="module", params=["mpy", "source", "romfs"])
-def server(request, start_app_module, build, www_big):
-    mpy_dir, romfs_image = build
+def server(request, start_app_module, mpy_dir, www_big):
     small = os.path.join(HERE, "apps", "small.py")
     if request.param == "romfs":
-        # The unix port has no flash: tools/romfs_run.py reads the image
-        # into one heap block and mounts it. The heap is that block plus
-        # ROMFS_APP_HEAP KB, so the app has what a 64k board with its code
-        # in ROMFS would have.
-        kb = ROMFS_APP_HEAP + (os.path.getsize(romfs_image) + 1023) // 1024
-        return start_app_module(os.path.join(ROOT, "tools", "romfs_run.py"),
-                                "micropython", heapsize="%dk" % kb,
-                                args=(romfs_image, "-m", "small"),
-                                cwd=os.path.dirname(small))
+        return start_app_module(small, "micropython-romfs", heapsize=HEAP["romfs"])
     extra = [mpy_dir] if request.param == "mpy" else []
     return start_app_module(small, "micropython",
                             heapsize=HEAP[request.param], extra_path=extra)
