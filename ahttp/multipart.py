@@ -17,6 +17,8 @@ handler runs: an upload route needs `HTTPServer(max_body=...)` raised.
         form = await read_form(request, dest="/data")
         return {"fields": form.fields, "size": form.files["file"].size}
 """
+import gc
+
 from ._http import HTTPError
 
 PART = 1      # (PART, name, filename or None, content_type): headers done
@@ -95,17 +97,33 @@ class Parser:
         # copies or writes them at once (FormReader), one ~read-size
         # allocation less per piece of the body
         self.views = False
+        self._held = None    # body bytes known to be data, handed out first
 
     def feed(self, data):
         if self._state == _FINISHED:
             return      # the epilogue: dropped
         if self._pos < len(self._buf):
-            self._buf = self._buf[self._pos:] + data
+            rest = self._buf[self._pos:]
+            d = len(self.delim)
+            if (self._state == _BODY and len(rest) < d and len(data) >= d + 2
+                    and (rest + data[:d + 2]).find(self.delim) < 0):
+                # The bytes kept back from the last piece (in case they
+                # began a delimiter) are plain data: hand them out alone
+                # and parse `data` where it is, rather than copying both
+                # into one new buffer per piece.
+                self._held = rest
+                self._buf = data
+            else:
+                self._buf = rest + data
         else:
             self._buf = data
         self._pos = 0
 
     def next_event(self):
+        if self._held is not None:
+            held = self._held
+            self._held = None
+            return (DATA, held)
         buf = self._buf
         pos = self._pos
         st = self._state
@@ -389,7 +407,12 @@ class FormReader:
 
 def _reader(request, options):
     body = getattr(request._reader, "body", None) if request._reader is not None else None
-    return body, FormReader(boundary_of(request.content_type), **options)
+    ct = boundary_of(request.content_type)
+    # The reader's buffers and the open file live for the whole upload:
+    # collect first so they are placed in a compacted heap, not in the
+    # holes that the body's pieces need (MicroPython's GC never moves).
+    gc.collect()
+    return body, FormReader(ct, **options)
 
 
 async def read_form(request, **options):
