@@ -13,7 +13,7 @@ def parse_cookies(value):
             i = item.find("=")
             if i > 0:
                 v = item[i + 1:].strip()
-                if len(v) > 1 and v[0] == '"' and v[-1] == '"':
+                if len(v) > 1 and v[:1] == '"' and v[-1:] == '"':
                     v = v[1:-1]
                 d[item[:i].strip()] = v
     return d

@@ -222,8 +222,8 @@ def parse_head(head, limits):
         raise HTTPError(400, "invalid method")
     if version != "HTTP/1.1" and version != "HTTP/1.0":
         if (len(version) == 8 and version.startswith("HTTP/")
-                and version[5].isdigit() and version[6] == "."
-                and version[7].isdigit()):
+                and isdigits(version[5:6]) and version[6:7] == "."
+                and isdigits(version[7:8])):
             raise HTTPError(505, "HTTP version not supported")
         raise HTTPError(400, "malformed HTTP version")
     if not target or "\t" in target:
@@ -238,13 +238,13 @@ def parse_head(head, limits):
             raise HTTPError(431, "header line too long")
         i = line.find(":")
         if i <= 0:
-            if line and line[0] in " \t":
+            if line[:1] in (" ", "\t"):
                 raise HTTPError(400, "obsolete line folding")
             raise HTTPError(400, "malformed header line")
         name = line[:i].lower()
         # a board sees a handful of header names: each is checked once
         if name not in _NAMES and not _valid_name(name):
-            if name[0] in " \t":
+            if name[:1] in (" ", "\t"):
                 raise HTTPError(400, "obsolete line folding")
             raise HTTPError(400, "invalid header name")
         value = line[i + 1:].strip(" \t")
@@ -260,7 +260,12 @@ def parse_head(head, limits):
 
 
 def isdigits(s):
-    """ASCII digits only (str.isdigit also takes other scripts' digits)."""
+    """ASCII digits only (str.isdigit also takes other scripts' digits).
+
+    On MicroPython, iterating a str or indexing one character interns that
+    character for good (a qstr): an attacker sending many distinct
+    characters would grow the heap without bound. Code here looks at
+    client text through slices, find() and bytes, never per character."""
     return s.encode().isdigit()
 
 

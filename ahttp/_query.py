@@ -21,7 +21,7 @@ def unquote(s, plus=False):
     parts = s.split("%")
     out = [parts[0].encode()]
     for p in parts[1:]:
-        if len(p) < 2 or p[0] not in _HEX or p[1] not in _HEX:
+        if len(p) < 2 or p[:1] not in _HEX or p[1:2] not in _HEX:   # no p[0]: see _http.isdigits
             raise HTTPError(400, "bad percent-encoding")
         out.append(bytes((int(p[:2], 16),)))
         out.append(p[2:].encode())
@@ -62,13 +62,15 @@ _SAFE = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 def quote(s, keep_slash=False):
     """Percent-encode `s` (str) as UTF-8 for a path segment or a query
     value: everything but unreserved characters (and '/' with keep_slash)."""
+    src = s.encode()
     out = []
-    for b in s.encode():
+    for i in range(len(src)):
+        b = src[i]
         if b in _SAFE or (keep_slash and b == 47):
-            out.append(chr(b))
+            out.append(src[i:i + 1])
         else:
-            out.append("%%%02X" % b)
-    return "".join(out)
+            out.append(b"%%%02X" % b)
+    return b"".join(out).decode()
 
 
 _end = 1    # imported completely (see _compat.load)

@@ -55,7 +55,7 @@ def _match(pattern, segs):
             return None
         if conv == "int":
             if not isdigits(s):
-                if not (s[0] == "-" and isdigits(s[1:])):
+                if not (s[:1] == "-" and isdigits(s[1:])):
                     return None
             params[name] = int(s)
         else:

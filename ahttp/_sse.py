@@ -145,11 +145,8 @@ def parse_int_id(value):
     if value is None:
         return None
     value = value.strip()
-    if not value or len(value) > 18:
-        return None
-    for c in value:
-        if c < "0" or c > "9":
-            return None
+    if not value or len(value) > 18 or not value.encode().isdigit():
+        return None      # (bytes: iterating a str interns each character)
     return int(value)
 
 

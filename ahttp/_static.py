@@ -56,7 +56,7 @@ def safe_join(root, subpath):
     for seg in subpath.split("/"):
         if not seg:
             continue
-        if seg[0] == "." or ":" in seg:
+        if seg[:1] == "." or ":" in seg:
             return None   # "..", ".", hidden files, drive letters
         parts.append(seg)
     if not parts:

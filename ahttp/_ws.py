@@ -58,7 +58,7 @@ _COLLECT_AT = const(8192)   # MicroPython: gc before collecting a frame this big
                             # so its pieces do not split the remaining free blocks
 _PIECE = const(4096)        # big messages are sent in pieces of this size
 _AGAIN = object()
-_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
 class ConnectionClosed(OSError):
@@ -132,8 +132,9 @@ def valid_key(key):
     """A key is the base64 encoding of 16 bytes: 22 characters and '=='."""
     if len(key) != 24 or not key.endswith("=="):
         return False
-    for c in key[:22]:
-        if c not in _B64:
+    k = key.encode()     # bytes: iterating a str interns each character
+    for i in range(22):
+        if k[i] not in _B64:
             return False
     try:
         return len(binascii.a2b_base64(key)) == 16

@@ -58,17 +58,23 @@ def _params(value):
             break
         name = value[i:j].strip().lower()
         j += 1
-        while j < n and value[j] == " ":
+        while value[j:j + 1] == " ":     # slices, never value[j]: see _http.isdigits
             j += 1
-        if j < n and value[j] == '"':
+        if value[j:j + 1] == '"':
             k = j + 1
-            chars = []
-            while k < n and value[k] != '"':
-                if value[k] == "\\" and k + 1 < n:
-                    k += 1
-                chars.append(value[k])
-                k += 1
-            out[name] = "".join(chars)
+            pieces = []
+            while True:
+                q = value.find('"', k)
+                e = value.find("\\", k)
+                if e < 0 or (0 <= q < e):      # no escape before the closing quote
+                    q = n if q < 0 else q
+                    pieces.append(value[k:q])
+                    k = q
+                    break
+                pieces.append(value[k:e])
+                pieces.append(value[e + 1:e + 2])    # the escaped character
+                k = e + 2
+            out[name] = "".join(pieces)
             i = value.find(";", k)
         else:
             k = value.find(";", j)
@@ -244,17 +250,24 @@ class UploadedFile:
         return "<UploadedFile %s %r %d bytes>" % (self.name, self.filename, self.size)
 
 
+_NAME_OK = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-_"
+
+
 def safe_filename(filename, default="upload"):
-    """`filename` reduced to a safe base name: no directories, only letters,
-    digits, '.', '-', '_', no leading dot, at most 64 characters."""
-    filename = filename.replace("\\", "/").split("/")[-1]
-    out = []
-    for c in filename:
-        if c.isalpha() or c.isdigit() or c in ".-_":
-            out.append(c if ord(c) < 128 else "_")
-        elif c == " ":
-            out.append("_")
-    s = "".join(out).lstrip(".")[-64:]
+    """`filename` reduced to a safe base name: no directories, only ASCII
+    letters, digits, '.', '-', '_' (a space or any other non-ASCII
+    character becomes '_', other characters are dropped), no leading dot,
+    at most 64 characters."""
+    # bytes, not a loop over the str: on MicroPython that would intern
+    # every character a client sends (see _http.isdigits)
+    src = filename.replace("\\", "/").split("/")[-1].encode()
+    out = bytearray()
+    for b in src:
+        if b in _NAME_OK:
+            out.append(b)
+        elif b == 32 or b >= 0xC0:      # a space, or a non-ASCII character's first byte
+            out.append(95)
+    s = out.decode().lstrip(".")[-64:]
     return s or default
 
 

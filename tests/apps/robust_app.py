@@ -54,6 +54,21 @@ async def echo(reader, writer, request):
     return await request.read()
 
 
+@app.route("GET", "/text")
+async def text(reader, writer, request):
+    # query, cookies and a Last-Event-ID parsed (test_robust_intern)
+    from ahttp._sse import parse_int_id
+    return {"args": request.args, "cookies": request.cookies,
+            "last": parse_int_id(request.headers.get("last-event-id"))}
+
+
+@app.route("POST", "/form")
+async def form(reader, writer, request):
+    from ahttp.multipart import read_form, safe_filename
+    f = await read_form(request)
+    return {"fields": f.fields, "files": [safe_filename(u.filename) for u in f.files.values()]}
+
+
 @app.route("POST", "/ignore")
 async def ignore(reader, writer, request):
     # answers without reading the body: the server must skip it
