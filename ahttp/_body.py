@@ -119,7 +119,7 @@ class Body:
         while True:
             piece = await self.chunk()
             if not piece:
-                return b"".join(parts)
+                return parts[0] if len(parts) == 1 else b"".join(parts)
             parts.append(piece)
 
     async def finish(self):

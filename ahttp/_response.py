@@ -54,9 +54,12 @@ def encode_fields(headers):
 
 
 def encode_value(value, request, head_only):
-    """Fast path for a handler returning str, bytes, dict or list: the whole
-    response as bytes, and whether the connection stays open. None for any
-    other value (the general path handles it)."""
+    """Fast path for a handler returning str, bytes, dict or list:
+    (bytes to write, whether the connection stays open, a body to write
+    after them or None). A small body is joined to the head (one write); a
+    larger one goes out on its own, so no head+body copy has to find room
+    in a fragmented heap. None for any other value (the general path
+    handles it)."""
     t = type(value)
     if t is str:
         body = value.encode()
@@ -74,8 +77,12 @@ def encode_value(value, request, head_only):
         conn = _KEEP_H if request.version == "1.0" else b""
     else:
         conn = _CLOSE_H
-    return b"".join((head_prefix(200, ct), b"Content-Length: %d\r\n" % len(body),
-                     conn, b"\r\n", b"" if head_only else body)), keep
+    head = (head_prefix(200, ct), b"Content-Length: %d\r\n" % len(body), conn, b"\r\n")
+    if head_only:
+        return b"".join(head), keep, None
+    if len(body) > 512:
+        return b"".join(head), keep, body
+    return b"".join(head + (body,)), keep, None
 
 # What a server at its connection cap answers before closing.
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: ahttp\r\n"

@@ -25,7 +25,7 @@ class SyncBody(Body):
         while True:
             piece = self.chunk()
             if not piece:
-                return b"".join(parts)
+                return parts[0] if len(parts) == 1 else b"".join(parts)
             parts.append(piece)
 
     def finish(self):

@@ -394,6 +394,8 @@ class HTTPServer(AppCore):
                 enc = encode_value(result, request, method == "HEAD")
                 if enc is not None:
                     st.write(enc[0])
+                    if enc[2] is not None:
+                        st.write(enc[2])
                     st.status = 200
                     if not has_out_buf or wstream.out_buf:
                         st.deadline = ticks_add(ticks_ms(), send_ms)

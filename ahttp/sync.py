@@ -570,6 +570,8 @@ class HTTPServer(AppCore):
             enc = encode_value(result, request, request.method == "HEAD")
             if enc is not None:
                 c.write(enc[0])
+                if enc[2] is not None:
+                    c.write(enc[2])
                 c.status = 200
                 if self.access_log is not None:
                     self.access(request, c)
