@@ -451,6 +451,21 @@ async def _accept_loop(s, cb, ssl):
         except core.CancelledError:
             s.close()               # server closed: stop listening
             return
+        except Exception:
+            # No memory to register the wait (MemoryError in asyncio's
+            # _enqueue): undo a half registration, let the connections
+            # that hold the heap finish, and wait again. Ending here would
+            # stop the server accepting for good.
+            q = core._io_queue
+            if q.map.pop(id(s), None) is not None:
+                try:
+                    q.poller.unregister(s)
+                except Exception:
+                    pass
+            import gc
+            gc.collect()
+            await core.sleep_ms(50)
+            continue
         try:
             s2, addr = s.accept()
         except Exception:           # EAGAIN, EMFILE, MemoryError...

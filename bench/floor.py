@@ -220,5 +220,5 @@ async def main():
     await producer()
 
 
-if __name__ == "__main__":
+if __name__ in ("__main__", "bench_floor"):    # bench_floor: run with -m
     asyncio.run(main())

@@ -69,6 +69,7 @@ THROUGHPUT = [
 
 MEMORY = [
     ("heap_app", "Heap after import + 10-route app (.mpy)", "KB"),
+    ("heap_app_romfs", "Heap after import + 10-route app (ROMFS)", "KB"),
     ("heap_serving", "Heap while serving, idle (.mpy)", "KB"),
     ("per_conn", "Heap per idle keep-alive connection", "B"),
     ("per_sse", "Heap per SSE client", "B"),
@@ -130,7 +131,10 @@ def prepare(tmp):
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             subprocess.run(cross + ["-o", dest, os.path.join(py, rel)], check=True,
                            capture_output=True)
+    romfs = os.path.join(tmp, "bench.romfs")
+    romfs_size = build_mpy.romfs_dir(mpy, romfs)
     return {"tmp": tmp, "py": py, "mpy": mpy, "static": static,
+            "romfs": romfs, "romfs_size": romfs_size,
             "microdot_version": getattr(microdot, "__version__", None)}
 
 
@@ -160,7 +164,13 @@ class Server:
             cmd = [tool("micropython")]
             if heapsize:
                 cmd += ["-X", "heapsize=%dk" % heapsize]
-            if build == "mpy":
+            if build == "romfs":
+                # everything in one ROMFS image (tools/romfs_run.py), its
+                # bytecode run in place as from a board's flash
+                env["MICROPYPATH"] = ".frozen"
+                cmd += [os.path.join(ROOT, "tools", "romfs_run.py"), env_info["romfs"],
+                        "-m", mod]
+            elif build == "mpy":
                 env["MICROPYPATH"] = env_info["mpy"] + ":.frozen"
                 cmd += ["-m", mod]
             else:
@@ -393,6 +403,14 @@ def run_memory(cfg, res, server):
                 res, "%s mods" % server, mods, srv.port, server)
     except OSError as e:
         res.errors.append("memory %s: %s" % (server, e))
+    try:
+        with Server(cfg.env, server, "mp", build="romfs") as srv:
+            h = srv.startup_heap()
+            # less the image, which a board keeps in flash
+            res.single[("heap_app_romfs", server)] = (
+                (h - cfg.env["romfs_size"]) / 1024 if h is not None else None)
+    except OSError as e:
+        res.errors.append("memory %s romfs: %s" % (server, e))
     if not full:
         return
     try:

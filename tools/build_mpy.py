@@ -129,7 +129,6 @@ def romfs(mpy_dir, image, apps=()):
     """Write mpy_dir/ahttp as a ROMFS image (ahttp/ at the image's root,
     which a board mounts at /rom, on sys.path), with each of `apps` (.py
     files) compiled beside it. Returns the image's size."""
-    from mpremote.romfs import make_romfs
     tmp = image + ".src%d" % os.getpid()
     shutil.rmtree(tmp, ignore_errors=True)
     try:
@@ -139,12 +138,18 @@ def romfs(mpy_dir, image, apps=()):
             subprocess.run(mpy_cross_cmd() + ["-s", name, "-o",
                                               os.path.join(tmp, name + ".mpy"), app],
                            check=True, capture_output=True)
-        import contextlib
-        import io
-        with contextlib.redirect_stdout(io.StringIO()):    # its file tree
-            data = make_romfs(tmp, mpy_cross=False)
+        return romfs_dir(tmp, image)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def romfs_dir(src, image):
+    """Write the directory `src` as a ROMFS image; returns its size."""
+    import contextlib
+    import io
+    from mpremote.romfs import make_romfs
+    with contextlib.redirect_stdout(io.StringIO()):    # it prints the file tree
+        data = make_romfs(src, mpy_cross=False)
     d = os.path.dirname(os.path.abspath(image))
     os.makedirs(d, exist_ok=True)
     with open(image, "wb") as f:

@@ -25,9 +25,8 @@ with open(sys.argv[1], "rb") as f:
 vfs.mount(vfs.VfsRom(buf), "/rom")
 sys.path.insert(0, "/rom")
 sys.argv[:] = sys.argv[2:]
-import ahttp
-print("romfs: %d bytes mounted at /rom; ahttp from %s" % (len(buf), ahttp.__file__))
-del f, ahttp
+print("romfs: %d bytes mounted at /rom" % len(buf))
+del f
 if sys.argv[0] == "-m":
     sys.argv.pop(0)
     __import__(sys.argv[0])

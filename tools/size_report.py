@@ -10,7 +10,8 @@ gc.mem_alloc() before and after the import, in a fresh process each time.
 (parent package and everything it imports included, asyncio too where it is
 imported at module level); "added" is what the module costs on top of an
 already imported `ahttp` (for ahttp/__init__.py itself: the same as alone),
-from the .py sources and from the .mpy files. The unix port is 64-bit: a
+from the .py sources, from the .mpy files and from a ROMFS image of them
+(bytecode run in place, as from a board's flash). The unix port is 64-bit: a
 32-bit board needs less, so compare modules with each other, not with a
 board's free heap.
 """
@@ -40,14 +41,29 @@ print("ahttp-mem", gc.mem_alloc() - a)
 """
 
 
-def import_cost(modules, path, micropython=None, cwd=None, before=()):
+_MOUNT = """\
+import os, sys, vfs
+b = bytearray(os.stat(%r)[6])
+f = open(%r, "rb")
+f.readinto(b)
+f.close()
+vfs.mount(vfs.VfsRom(b), "/rom")
+sys.path.insert(0, "/rom")
+"""
+
+
+def import_cost(modules, path, micropython=None, cwd=None, before=(), image=None):
     """Bytes of heap held after importing `modules` (a list of dotted names)
-    with MICROPYPATH=path:.frozen, not counting what importing `before`
-    first took; None if an import failed."""
+    with MICROPYPATH=path:.frozen (or from the ROMFS `image`, mounted at
+    /rom), not counting what importing `before` first took; None if an
+    import failed."""
     exe = micropython or build_mpy._tool("micropython")
     env = dict(os.environ)
-    env["MICROPYPATH"] = path + ":.frozen"
-    r = subprocess.run([exe, "-c", _MEASURE % (list(before), list(modules))], env=env,
+    env["MICROPYPATH"] = (path + ":" if path else "") + ".frozen"
+    code = _MEASURE % (list(before), list(modules))
+    if image:
+        code = _MOUNT % (image, image) + code
+    r = subprocess.run([exe, "-c", code], env=env,
                        capture_output=True, text=True, timeout=60, cwd=cwd)
     for line in r.stdout.splitlines():
         if line.startswith("ahttp-mem "):
@@ -63,6 +79,8 @@ def report(root=ROOT):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "mpy")
         build_mpy.build(out, root=root, quiet=True)
+        image = os.path.join(tmp, "ahttp.romfs")
+        build_mpy.romfs(out, image)
         for rel in files:
             mod = gen_mip._module_name(rel)
             py = os.path.getsize(os.path.join(root, rel))
@@ -73,12 +91,14 @@ def report(root=ROOT):
             rows.append((rel, mod, py, mpy,
                          import_cost([mod], out, cwd=tmp),
                          import_cost([mod], root, cwd=tmp, before=parents),
-                         import_cost([mod], out, cwd=tmp, before=parents)))
+                         import_cost([mod], out, cwd=tmp, before=parents),
+                         import_cost([mod], None, cwd=tmp, before=parents, image=image)))
         mods = [r[1] for r in rows]
         alone = import_cost(mods, out, cwd=tmp)
         total = ("**all**", None, sum(r[2] for r in rows),
                  sum(r[3] for r in rows), alone,
-                 import_cost(mods, root, cwd=tmp), alone)
+                 import_cost(mods, root, cwd=tmp), alone,
+                 import_cost(mods, None, cwd=tmp, image=image))
     return rows, total
 
 
@@ -88,8 +108,8 @@ def fmt(n):
 
 def table(rows, total):
     lines = ["| module | .py bytes | .mpy bytes | heap, alone (.mpy) "
-             "| heap, added (.py) | heap, added (.mpy) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+             "| heap, added (.py) | heap, added (.mpy) | heap, added (ROMFS) |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in list(rows) + [total]:
         rel = row[0]
         lines.append("| %s | %s |" % (
@@ -106,7 +126,8 @@ def main(argv):
           "(64-bit words: a 32-bit board needs less), each figure from a "
           "fresh process. *alone*: importing just that module, with the "
           "package and everything it imports; *added*: on top of an "
-          "already imported `ahttp`. **all** imports every module.")
+          "already imported `ahttp`; ROMFS: the .mpy files in a ROMFS image, "
+          "their bytecode run in place. **all** imports every module.")
     return 0
 
 
