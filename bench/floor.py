@@ -220,5 +220,5 @@ async def main():
     await producer()
 
 
-if __name__ in ("__main__", "bench_floor"):    # bench_floor: run with -m
+if __name__ == "__main__":
     asyncio.run(main())
