@@ -65,6 +65,10 @@ def encode_event(data=None, event=None, id=None, retry=None):
     data. `data=None` sends no data lines (a browser then dispatches nothing,
     but `id` and `retry` still take effect); `data=""` sends an empty event.
     """
+    if (type(id) is int and type(data) is str and data and event is None
+            and retry is None and "\n" not in data and "\r" not in data):
+        # what a broadcaster publishes most: one line of text with an id
+        return ("id: %d\ndata: %s\n\n" % (id, data)).encode()
     parts = []
     if event is not None:
         parts.append("event: " + _text(event, "event"))

@@ -291,6 +291,12 @@ class Broadcaster(BroadcastCore):
             self._timer = asyncio.create_task(self._beat())
         es._on_close = self._wake
         event = self._event
+        # MicroPython: a write goes straight to the socket when it can, and
+        # what it could not take waits in out_buf. With out_buf empty there
+        # is nothing to drain, and asyncio's drain() would only yield: skip
+        # it (this loop still yields at event.wait() once caught up).
+        s = getattr(es.writer, "_s", None)
+        direct = s is not None and getattr(s, "out_buf", None) is not None
         try:
             while not (sub.dropped or es.closed):
                 n = size = 0
@@ -305,7 +311,10 @@ class Broadcaster(BroadcastCore):
                     es._put(_HEARTBEAT)
                     n = 1
                 if n:
-                    await es._flush()
+                    if direct and not s.out_buf and not es.closed:
+                        es._last = ticks_ms()
+                    else:
+                        await es._flush()
                 else:
                     await event.wait()
         except OSError:       # the client went away, or Lagged
