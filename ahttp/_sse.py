@@ -168,6 +168,7 @@ class Subscription:
         self.ping = ping            # the heartbeat generation already sent
         self.gap = gap              # bytes of a pending "skipped" marker
         self.dropped = False        # set by disconnect_all() / close()
+        self.es = None              # async driver: written to directly (sse.Broadcaster.publish)
 
 
 class BroadcastCore:
@@ -215,13 +216,17 @@ class BroadcastCore:
 
     def publish(self, data=None, event=None, retry=None):
         """Store one event for every subscriber; returns its id."""
+        id = self._store(data, event, retry)
+        self._wake()
+        return id
+
+    def _store(self, data, event, retry):
         if self.closed:
             raise OSError("broadcaster closed")
         id = self.last_id + 1
         self._ring[id % self._size] = encode_event(data, event, id, retry)
         self.last_id = id
         self.published += 1
-        self._wake()
         return id
 
     def subscribe(self, last_event_id=None):

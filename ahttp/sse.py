@@ -245,6 +245,44 @@ class Broadcaster(BroadcastCore):
         self._event = None
         self._timer = None
 
+    def publish(self, data=None, event=None, retry=None):
+        """Store one event for every subscriber; returns its id.
+
+        On MicroPython a subscriber that is up to date and whose socket has
+        nothing pending gets the event written at once, here: no task
+        switch per subscriber per event (a write goes straight to the
+        socket when it can). The others, and any write that did not go out
+        whole, are left to their stream's task, which is woken."""
+        id = self._store(data, event, retry)
+        subs = self.subscribers
+        if len(subs) < 2:
+            # One stream: its task batches what is published between its
+            # turns into fewer, larger writes, which measured faster here
+            # (1 client: 0.60 of the floor against 0.25 written directly).
+            self._wake()
+            return id
+        wake = False
+        data = None
+        for sub in subs:
+            es = sub.es
+            if (es is None or sub.next_id != id or sub.gap is not None
+                    or es.closed or es.writer._s.out_buf):
+                wake = True
+                continue
+            if data is None:
+                data = self._ring[id % self._size]
+            try:
+                es._put(data)
+            except Exception:     # gone: its task ends the stream
+                wake = True
+                continue
+            sub.next_id = id + 1
+            if es.writer._s.out_buf:
+                wake = True       # the rest waits in out_buf: its task drains it
+        if wake:
+            self._wake()
+        return id
+
     def _wake(self):
         ev = self._event
         if ev is not None:
@@ -297,10 +335,14 @@ class Broadcaster(BroadcastCore):
         # it (this loop still yields at event.wait() once caught up).
         s = getattr(es.writer, "_s", None)
         direct = s is not None and getattr(s, "out_buf", None) is not None
+        if direct:
+            sub.es = es       # publish() may write to it directly
         try:
             while not (sub.dropped or es.closed):
                 n = size = 0
                 while n < _BATCH and size < _BATCH_BYTES:
+                    if direct and s.out_buf:
+                        break     # the socket is full: drain before queueing more
                     data = self.take(sub)
                     if data is None:
                         break
@@ -315,11 +357,14 @@ class Broadcaster(BroadcastCore):
                         es._last = ticks_ms()
                     else:
                         await es._flush()
+                elif direct and s.out_buf:
+                    await es._flush()     # what publish() wrote did not all go out
                 else:
                     await event.wait()
         except OSError:       # the client went away, or Lagged
             pass
         finally:
+            sub.es = None
             self.unsubscribe(sub)
             es._on_close = None
             es.close()
