@@ -7,7 +7,9 @@ twice a 32-bit board's:
 
 - romfs: the package and the app compiled into a ROMFS image (`mpremote
   romfs deploy`; MicroPython 1.25+), whose bytecode runs in place from
-  flash. Serves at 64k besides the image (fails at 60k).
+  flash. Serves at 64k besides the image in repeated runs (fails at
+  60k); tested at 68k, as once in about ten full-suite runs a static
+  request at 64k met a MemoryError.
 - mpy: .mpy files on the board's filesystem, loaded into the heap: passes
   from 88k in repeated runs, tested at 96k.
 - source: .py files, which need the compiler's peak: 176k (at 160k it
@@ -41,7 +43,7 @@ def mpy_dir(tmp_path_factory):
 # romfs: the heap besides the image (conftest's micropython-romfs runtime
 # compiles the package and the app into one, as `mpremote romfs deploy`
 # puts them on a board)
-HEAP = {"mpy": "96k", "source": "176k", "romfs": "64k"}
+HEAP = {"mpy": "96k", "source": "176k", "romfs": "68k"}
 
 
 @pytest.fixture(scope="module", params=["mpy", "source", "romfs"])
@@ -84,7 +86,7 @@ def test_static_files(server, www_big):
         r = c.get("/static/big.bin", headers={"Range": "bytes=100-199"})
         assert r.status_code == 206 and r.content == www_big[100:200]
         with open(os.path.join(WWW, "data.txt"), "rb") as f:
-            assert c.get("/static/data.txt").content == f.read()
+            assert c.get("/static/data.txt").content == f.read(), server.log()[-2000:]
 
 
 def test_many_concurrent_connections(server):
