@@ -176,7 +176,14 @@ class Broadcaster(BroadcastCore):
         drops it). Answers 503 when the subscriber limit is reached."""
         if request is None:
             request = getattr(writer, "request", None)
-        if self.closed or len(self.subscribers) >= self.max_subscribers:
+        lid = _sse.last_event_id(request)
+        if lid is None:
+            lid = last_event_id
+        try:
+            # the slot is taken before the head goes out: a client that got
+            # its 200 counts against the limit at once
+            sub = self.subscribe(lid)
+        except (OSError, Full):     # full, or the broadcaster is closed
             take_over = getattr(writer, "take_over", None)
             if take_over is not None:
                 take_over()
@@ -189,15 +196,16 @@ class Broadcaster(BroadcastCore):
             es = EventSource(reader, writer, request, headers=headers,
                              heartbeat=self.heartbeat_interval, retry=self.retry)
         except OSError:
+            self.unsubscribe(sub)
             return
-        if es.last_event_id is None:
-            es.last_event_id = last_event_id
-        self.stream(es)
+        es.last_event_id = lid
+        self.stream(es, sub)
 
-    def stream(self, es):
+    def stream(self, es, sub=None):
         """Feed an already started EventSource until its client goes away.
         Raises Full at the subscriber limit."""
-        sub = self.subscribe(es.last_event_id)
+        if sub is None:
+            sub = self.subscribe(es.last_event_id)
         try:
             while not (sub.dropped or es.closed):
                 parts = []

@@ -298,7 +298,15 @@ class Broadcaster(BroadcastCore):
         in the URL: the header only comes with the browser's own retries)."""
         if request is None:
             request = getattr(writer, "request", None)
-        if self.closed or len(self.subscribers) >= self.max_subscribers:
+        es = EventSource(reader, writer, request, headers=headers,
+                         retry=self.retry, watch=self.watch)     # (sends nothing yet)
+        if es.last_event_id is None:
+            es.last_event_id = last_event_id
+        try:
+            # the slot is taken before the head goes out: a client that got
+            # its 200 counts against the limit at once
+            sub = self.subscribe(es.last_event_id)
+        except (OSError, Full):     # full, or the broadcaster is closed
             take_over = getattr(writer, "take_over", None)
             if take_over is not None:
                 take_over()
@@ -308,21 +316,19 @@ class Broadcaster(BroadcastCore):
             except OSError:
                 pass
             return
-        es = EventSource(reader, writer, request, headers=headers,
-                         retry=self.retry, watch=self.watch)
-        if es.last_event_id is None:
-            es.last_event_id = last_event_id
         try:
             await es
         except OSError:
+            self.unsubscribe(sub)
             return
-        await self.stream(es)
+        await self.stream(es, sub)
 
-    async def stream(self, es):
+    async def stream(self, es, sub=None):
         """Feed an already started EventSource until its client goes away.
         Raises Full at the subscriber limit."""
         import asyncio
-        sub = self.subscribe(es.last_event_id)
+        if sub is None:
+            sub = self.subscribe(es.last_event_id)
         if self._event is None:
             self._event = asyncio.Event()
         if self._timer is None and self.heartbeat_interval:
