@@ -46,26 +46,30 @@ def format_exception(exc):
         return repr(exc)
 
 
+_loaded = {}     # name -> module, once complete
+
+
 def load(name):
     """Module ahttp.`name`, imported on first use.
 
     MicroPython has no import lock: while one thread imports a module,
     another finds it in sys.modules half run and misses names. Modules
     loaded through here end with `_end = 1`; until that is set, wait.
+    Complete modules are remembered, so later calls are one dict lookup.
     """
+    m = _loaded.get(name)
+    if m is not None:
+        return m
     m = __import__("ahttp." + name, None, None, ("_",))
     n = 0
     while "_end" not in m.__dict__:
         n += 1
         if n > 5000:
             raise ImportError("ahttp.%s never finished importing" % name)
-        _sleep_ms(1)
+        import time
+        time.sleep(0.001)
+    _loaded[name] = m
     return m
-
-
-def _sleep_ms(ms):
-    import time
-    (getattr(time, "sleep_ms", None) or (lambda t: time.sleep(t / 1000)))(ms)
 
 
 def cold(obj, module, name):

@@ -311,4 +311,6 @@ class BroadcastCore:
         self.disconnect_all()
 
     def _wake(self):
+        # A driver's hook: the async Broadcaster sets its event here; the
+        # sync one polls its cursor and needs nothing.
         pass

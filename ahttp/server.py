@@ -443,6 +443,7 @@ class HTTPServer(AppCore):
 # one socket and goes on. (Part of this module, not one of its own: on a
 # board every module costs interned names.)
 async def _accept_loop(s, cb, ssl):
+    import gc
     from asyncio import core
     from asyncio.stream import Stream
     while True:
@@ -462,7 +463,6 @@ async def _accept_loop(s, cb, ssl):
                     q.poller.unregister(s)
                 except Exception:
                     pass
-            import gc
             gc.collect()
             await core.sleep_ms(50)
             continue
@@ -489,5 +489,4 @@ async def _accept_loop(s, cb, ssl):
                 raw.close()
             except Exception:
                 pass
-            import gc
             gc.collect()

@@ -284,7 +284,7 @@ class Connection(RecvBuffer):
                 pass
 
     def wait_closed(self):
-        pass
+        pass    # close() is synchronous here: nothing to wait for
 
     def get_extra_info(self, name, default=None):
         if name == "peername":

@@ -126,7 +126,7 @@ class _ServerSide:
         self._in.close_read()
 
     async def wait_closed(self):
-        pass
+        pass    # in-process: closing is immediate
 
     def get_extra_info(self, name, default=None):
         if name == "peername":
