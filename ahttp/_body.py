@@ -81,6 +81,32 @@ class Body:
         or may not send the body, so it cannot)."""
         return self.clean and not self.cont
 
+    def collect(self, acc, piece):
+        """read_all's bookkeeping, shared by both drivers: the body so far
+        (None, the first piece, or a bytearray) with `piece` added; at the
+        end (piece b"") the whole body as bytes. Many small reads grow one
+        bytearray (sized once when the length is known) instead of a list
+        of small objects that a fragmented heap may have no room to join."""
+        if not piece:
+            if acc is None:
+                return b""
+            return acc if type(acc) is bytes else bytes(acc)
+        if acc is None:
+            return piece
+        if type(acc) is bytes:
+            if self.chunked is None:     # Content-Length: the rest is known
+                ba = bytearray(len(acc) + len(piece) + self.left)
+                ba[:len(acc)] = acc
+                acc = ba
+            else:
+                acc = bytearray(acc)
+        if self.chunked is None:
+            end = len(acc) - self.left
+            acc[end - len(piece):end] = piece
+        else:
+            acc += piece
+        return acc
+
     def dropped(self, piece, total):
         """finish() bookkeeping: True once the body is consumed, False when
         too much would be dropped, else the new total."""
@@ -115,12 +141,12 @@ class Body:
                 raise HTTPError(400, msg)
 
     async def read_all(self):
-        parts = []
+        acc = None
         while True:
             piece = await self.chunk()
+            acc = self.collect(acc, piece)
             if not piece:
-                return parts[0] if len(parts) == 1 else b"".join(parts)
-            parts.append(piece)
+                return acc
 
     async def finish(self):
         """Consume what the handler left so the next request starts at the

@@ -134,7 +134,7 @@ class RecvBuffer:
         if self._pos:
             buf = self._buf = buf[self._pos:]
             self._pos = 0
-        if buf[:2] == b"\r\n":
+        if buf.startswith(b"\r\n"):
             buf = self._buf = skip_empty_lines(buf)
         end = buf.find(b"\r\n\r\n") + 4
         if end == 3 or end > limits.max_head:

@@ -21,7 +21,7 @@ _PREFIX = {}
 def head_prefix(status, ctype):
     """Status line, Server and Content-Type as bytes; cached, since a board
     answers with a handful of (status, type) pairs."""
-    key = (status, ctype)
+    key = ctype if status == 200 else (status, ctype)   # no tuple for most
     p = _PREFIX.get(key)
     if p is None:
         s = "HTTP/1.1 %d %s\r\nServer: %s\r\n" % (
@@ -77,12 +77,13 @@ def encode_value(value, request, head_only):
         conn = _KEEP_H if request.version == "1.0" else b""
     else:
         conn = _CLOSE_H
-    head = (head_prefix(200, ct), b"Content-Length: %d\r\n" % len(body), conn, b"\r\n")
-    if head_only:
-        return b"".join(head), keep, None
-    if len(body) > 512:
-        return b"".join(head), keep, body
-    return b"".join(head + (body,)), keep, None
+    # one formatting, no intermediate pieces: this runs for every request
+    # the fast path answers
+    prefix = head_prefix(200, ct)
+    if head_only or len(body) > 512:
+        return (b"%sContent-Length: %d\r\n%s\r\n" % (prefix, len(body), conn), keep,
+                None if head_only else body)
+    return b"%sContent-Length: %d\r\n%s\r\n%s" % (prefix, len(body), conn, body), keep, None
 
 # What a server at its connection cap answers before closing.
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: ahttp\r\n"

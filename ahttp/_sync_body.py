@@ -21,12 +21,12 @@ class SyncBody(Body):
                 raise HTTPError(400, msg)
 
     def read_all(self):
-        parts = []
+        acc = None
         while True:
             piece = self.chunk()
+            acc = self.collect(acc, piece)
             if not piece:
-                return parts[0] if len(parts) == 1 else b"".join(parts)
-            parts.append(piece)
+                return acc
 
     def finish(self):
         """Consume what the handler left so the next request starts at the

@@ -2,6 +2,7 @@
 
     MICROPYPATH=<dir with ahttp and bench_floor>:.frozen micropython bench/profile.py
     .venv/bin/python bench/profile.py --run     # does the above from the repo
+    PROFILE_HEAP=256k .venv/bin/python bench/profile.py --run   # a board's heap
 
 No sockets: the servers' connection coroutines are driven with an
 in-memory stream that hands out a canned request head and swallows the
@@ -176,6 +177,8 @@ def per_request(app):
     from ahttp import server
     import bench_floor
     server._import_asyncio()
+    # Fake is no socket: the driver reads it with read(), which returns
+    # the head without the copy out of the shared buffer a socket read makes
 
     async def h(reader, writer, request):
         return "Hello, world!\n"
@@ -211,6 +214,27 @@ def per_request(app):
         ah = run(many(serve_ahttp, conns, reqs, head)) / N
         res[label] = (fl, ah)
         out("| %s | %.1f | %.1f | %.1f |" % (label, fl, ah, ah - fl))
+    out()
+
+    # every allocation costs twice: its own time and its share of the next
+    # collection (and in a big heap, cache misses on memory not touched
+    # since the last one)
+    out("## Heap allocated per request, in-memory stream (bytes, collector off)")
+    out()
+    out("| case | floor | ahttp |")
+    out("| --- | ---: | ---: |")
+    n = 40      # a board-sized heap must hold them all
+    for label, conns, reqs, head in (("keep-alive", 1, n, HEAD), ("close", n, 1, HEAD_CLOSE)):
+        row = []
+        for serve in (serve_floor, serve_ahttp):
+            run(many(serve, 1, 2, head))      # warm: lazy imports, caches
+            gc.collect()
+            gc.disable()
+            a = gc.mem_alloc()
+            run(many(serve, conns, reqs, head))
+            row.append((gc.mem_alloc() - a) / n)
+            gc.enable()
+        out("| %s | %.0f | %.0f |" % (label, row[0], row[1]))
     out()
 
     # sections: wrap what _loop calls
@@ -429,7 +453,9 @@ def run_from_repo():
             [mp, "-c", "import sys; from ahttp import HTTPServer; HTTPServer(); "
              "print(' '.join(m for m in sys.modules if m.startswith('ahttp')))"], env=env, cwd=tmp, capture_output=True,
             text=True, timeout=60).stdout
-        r = subprocess.run([mp, os.path.abspath(__file__)], env=env, cwd=tmp,
+        heap = os.getenv("PROFILE_HEAP")     # e.g. 256k (default: the port's)
+        r = subprocess.run([mp] + (["-X", "heapsize=" + heap] if heap else [])
+                           + [os.path.abspath(__file__)], env=env, cwd=tmp,
                            timeout=300)
         return r.returncode
     finally:
