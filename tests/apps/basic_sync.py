@@ -90,7 +90,7 @@ def response_bytes(reader, writer, request):
 @app.route("GET", "/response-big")
 def response_big(reader, writer, request):
     # larger than one write: the body goes out after the head
-    return HTTPResponse(200, "text/plain", body=b"0123456789" * 5000)
+    return HTTPResponse(200, "text/plain", body=b"0123456789" * 1000)
 
 
 @app.route("GET", "/response-sent")
