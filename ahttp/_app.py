@@ -9,11 +9,16 @@ import sys
 from ._http import HTTPError, Limits
 from ._route import Router
 from ._response import make_response, error_body, CLOSE
-from ._compat import print_exception, format_exception, cold
+from ._compat import print_exception, format_exception, cold, load
 
 
 class AppCore:
     Response = None      # set by the driver: its HTTPResponse class
+    # The driver's request-body module, loaded with the first route that
+    # takes a body (POST, PUT, PATCH) while the heap is still in one piece.
+    # Loaded by the first request with a body instead, it has to find room
+    # in a heap the connections have cut up (at 64k that failed).
+    body_module = None
 
     def __init__(self, debug=False, log=None, access_log=None, backlog=32,
                  send_chunk=1024, **limits):
@@ -51,6 +56,10 @@ class AppCore:
 
     def add_route(self, method, path, handler, name=None):
         self.router.add(method, path, handler)
+        if self.body_module is not None:
+            for m in (method,) if type(method) is str else method:
+                if m == "POST" or m == "PUT" or m == "PATCH":
+                    load(self.body_module)
         if name is None:
             name = getattr(handler, "__name__", None)
             if name is None or name in self.names:

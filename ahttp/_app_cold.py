@@ -8,7 +8,7 @@ from ._compat import load
 def add_routes(self, routes):
     """Add a list of (method, path, handler) triples."""
     for method, path, handler in routes:
-        self.router.add(method, path, handler)
+        self.add_route(method, path, handler)
 
 
 def errorhandler(self, key):

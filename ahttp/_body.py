@@ -161,3 +161,6 @@ class Body:
                 return False
             if total is True or total is False:
                 return total
+
+
+_end = 1    # imported completely (see _compat.load)

@@ -67,15 +67,29 @@ LIMITS = (("max_request_line", 2048), ("max_header_line", 2048),
 
 
 class Limits:
+    # The defaults are class attributes: an instance holds only what its
+    # options change (every instance attribute is heap on a board).
+    for name, default in LIMITS:
+        locals()[name] = default
+    del name, default
+    # the timeouts in ms, as the drivers' deadlines use them
+    head_ms = int(head_timeout * 1000)
+    idle_ms = int(idle_timeout * 1000)
+    send_ms = int(send_timeout * 1000)
+
     def __init__(self, **kw):
+        changed = False
         for name, default in LIMITS:
-            setattr(self, name, kw.pop(name, default))
+            v = kw.pop(name, default)
+            if v != default:
+                setattr(self, name, v)
+                changed = True
         if kw:
             raise TypeError("unknown option(s): " + ", ".join(kw))
-        # the timeouts in ms, as the drivers' deadlines use them
-        self.head_ms = int(self.head_timeout * 1000)
-        self.idle_ms = int(self.idle_timeout * 1000)
-        self.send_ms = int(self.send_timeout * 1000)
+        if changed:
+            self.head_ms = int(self.head_timeout * 1000)
+            self.idle_ms = int(self.idle_timeout * 1000)
+            self.send_ms = int(self.send_timeout * 1000)
 
 
 # Lingering close: after an error answer, read and drop what the client is
@@ -181,15 +195,18 @@ def find_head_end(buf, limits):
 _METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")
 
 
-_NAMES = {}    # header names already found valid (bounded)
-
-
-def _valid_name(name):
-    if not _TOKEN.match(name):
-        return False
-    if len(_NAMES) < 64:
-        _NAMES[name] = 1
-    return True
+# Header names browsers, curl and the WebSocket/SSE clients send: a name
+# found in this string is a valid token (the string holds only token
+# characters), so the regex runs only for other names. A constant, not a
+# cache: entries added while serving would be long-lived objects scattered
+# through the heap, leaving a board's free memory in small pieces.
+_KNOWN = ("host|user-agent|accept|accept-encoding|accept-language|connection"
+          "|content-length|content-type|transfer-encoding|cookie|expect|range"
+          "|if-none-match|if-modified-since|if-range|origin|referer|authorization"
+          "|cache-control|pragma|upgrade|sec-websocket-key|sec-websocket-version"
+          "|sec-websocket-extensions|sec-websocket-protocol|last-event-id|dnt|te"
+          "|sec-fetch-site|sec-fetch-mode|sec-fetch-dest|sec-fetch-user|priority"
+          "|upgrade-insecure-requests|keep-alive|x-requested-with")
 
 
 def parse_head(head, limits):
@@ -242,8 +259,7 @@ def parse_head(head, limits):
                 raise HTTPError(400, "obsolete line folding")
             raise HTTPError(400, "malformed header line")
         name = line[:i].lower()
-        # a board sees a handful of header names: each is checked once
-        if name not in _NAMES and not _valid_name(name):
+        if name not in _KNOWN and not _TOKEN.match(name):
             if name[:1] in (" ", "\t"):
                 raise HTTPError(400, "obsolete line folding")
             raise HTTPError(400, "invalid header name")

@@ -15,29 +15,31 @@ _JSON = "application/json"
 _OCTET = "application/octet-stream"
 _CLOSE_H = b"Connection: close\r\n"
 _KEEP_H = b"Connection: keep-alive\r\n"
-_PREFIX = {}
 
 
 def head_prefix(status, ctype):
-    """Status line, Server and Content-Type as bytes; cached, since a board
-    answers with a handful of (status, type) pairs."""
-    key = ctype if status == 200 else (status, ctype)   # no tuple for most
-    p = _PREFIX.get(key)
-    if p is None:
-        s = "HTTP/1.1 %d %s\r\nServer: %s\r\n" % (
-            status, reason(status), SERVER)
-        if ctype:
-            _check(ctype)
-            s += "Content-Type: " + ctype + "\r\n"
-        p = s.encode()
-        if len(_PREFIX) < 48:
-            _PREFIX[key] = p
-    return p
+    """Status line, Server and Content-Type as bytes. Built per response
+    (the fast path's are the constants _P200): a cache filled while
+    serving would put long-lived objects all over the heap, leaving a
+    board's free memory in small pieces."""
+    s = "HTTP/1.1 %d %s\r\nServer: %s\r\n" % (status, reason(status), SERVER)
+    if ctype:
+        _check(ctype)
+        s += "Content-Type: " + ctype + "\r\n"
+    return s.encode()
 
 
 def _check(value):
     if "\n" in value or "\r" in value:
         raise ValueError("CR or LF in a response header: " + repr(value))
+
+
+# head_prefix(200, t) for the fast path's types (HTML, _OCTET, _JSON), as
+# constants: in ROMFS or frozen code their bytes stay in flash
+# (test_core_unit checks them against head_prefix)
+_P200 = (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: text/html; charset=utf-8\r\n",
+         b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/octet-stream\r\n",
+         b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/json\r\n")
 
 
 def encode_fields(headers):
@@ -63,13 +65,13 @@ def encode_value(value, request, head_only):
     t = type(value)
     if t is str:
         body = value.encode()
-        ct = HTML
+        ct = 0
     elif t is bytes:
         body = value
-        ct = _OCTET
+        ct = 1
     elif t is dict or t is list:
         body = json.dumps(value).encode()
-        ct = _JSON
+        ct = 2
     else:
         return None
     keep = request.keep_alive()
@@ -79,7 +81,7 @@ def encode_value(value, request, head_only):
         conn = _CLOSE_H
     # one formatting, no intermediate pieces: this runs for every request
     # the fast path answers
-    prefix = head_prefix(200, ct)
+    prefix = _P200[ct]
     if head_only or len(body) > 512:
         return (b"%sContent-Length: %d\r\n%s\r\n" % (prefix, len(body), conn), keep,
                 None if head_only else body)

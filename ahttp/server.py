@@ -192,6 +192,7 @@ class HTTPServer(AppCore):
     debug, log, access_log, backlog, send_chunk."""
 
     Response = HTTPResponse
+    body_module = "_body"
 
     def __init__(self, **options):
         AppCore.__init__(self, **options)

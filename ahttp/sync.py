@@ -312,6 +312,7 @@ class HTTPServer(AppCore):
     run on the main loop), and `thread_stack` (bytes, for _thread)."""
 
     Response = HTTPResponse
+    body_module = "_sync_body"
 
     def __init__(self, threads=0, thread_stack=None, **options):
         AppCore.__init__(self, **options)

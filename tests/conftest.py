@@ -62,14 +62,11 @@ SYNC_MODULES = (
 # board with its code in flash. Tests ask for it (start_app(...,
 # "micropython-romfs"), with their own heapsize for the small-heap claims),
 # and the hello / REST / static integration modules below run against it as
-# one more runtime, at 160k. Their test app has a route for every feature:
-# ~57 KB resident from ROMFS (the hello / REST / static app of
-# test_small_heap needs ~37 KB and serves at 64k). At 128k they pass run
-# alone, but after some orders of the suite's tests the heap had 70 KB free
-# in pieces of at most 3.3 KB (mem_info: lazily loaded modules and caches
-# land between short-lived objects), and a 10 KB response body failed.
+# one more runtime, at 128k (ESP32-class). Their test app has a route for
+# every feature: ~57 KB resident from ROMFS (the hello / REST / static app
+# of test_small_heap holds ~37 KB and serves at 64k).
 ROMFS_RUNTIMES = ["micropython-romfs"]
-ROMFS_HEAP_KB = int(os.environ.get("AHTTP_ROMFS_HEAP_KB", "160"))
+ROMFS_HEAP_KB = int(os.environ.get("AHTTP_ROMFS_HEAP_KB", "128"))
 SMALL_HEAP_MODULES = (
     "test_http_parse",
     "test_http_keepalive",

@@ -309,6 +309,42 @@ def test_reason_phrases():
     assert reason(431) == "Request Header Fields Too Large"
 
 
+def test_fast_path_heads_match_head_prefix():
+    # encode_value's constant heads are what head_prefix builds
+    from ahttp import _response as R
+    assert R._P200 == (R.head_prefix(200, R.HTML), R.head_prefix(200, R._OCTET),
+                       R.head_prefix(200, R._JSON))
+
+
+class _Req:
+    version = "1.1"
+
+    def __init__(self, keep=True, version="1.1"):
+        self.keep = keep
+        self.version = version
+
+    def keep_alive(self):
+        return self.keep
+
+
+def test_encode_value_fast_path_bytes():
+    from ahttp._response import encode_value
+    head, keep, rest = encode_value("h\u00e9", _Req(), False)
+    assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: text/html; "
+                    b"charset=utf-8\r\nContent-Length: 3\r\n\r\nh\xc3\xa9")
+    assert keep is True and rest is None
+    head, keep, rest = encode_value({"a": 1}, _Req(False), True)    # HEAD, closing
+    assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/json"
+                    b"\r\nContent-Length: 8\r\nConnection: close\r\n\r\n")
+    assert keep is False and rest is None
+    big = b"x" * 600                                                # body written apart
+    head, keep, rest = encode_value(big, _Req(True, "1.0"), False)
+    assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/"
+                    b"octet-stream\r\nContent-Length: 600\r\nConnection: keep-alive\r\n\r\n")
+    assert rest is big
+    assert encode_value(3.5, _Req(), False) is None
+
+
 # -- percent, query, cookies ----------------------------------------------------------
 
 def test_unquote():

@@ -364,3 +364,23 @@ def test_size_report_has_a_row_per_module():
     for path in gen_mip.package_files(ROOT):
         assert "| `%s` |" % path in r.stdout
     assert "| **all** |" in r.stdout
+
+
+def test_lazily_loaded_modules_end_with_the_marker():
+    """_compat.load() waits for `_end = 1` (MicroPython has no import lock):
+    a module it loads without the marker fails after a 5 s wait. Every
+    module named in a load() or cold() call, or as a driver's body_module,
+    has it."""
+    pkg = os.path.join(ROOT, "ahttp")
+    names = set()
+    for fn in os.listdir(pkg):
+        if fn.endswith(".py"):
+            with open(os.path.join(pkg, fn)) as f:
+                text = f.read()
+            names.update(re.findall(r'\bload\("(\w+)"\)', text))
+            names.update(re.findall(r'\bcold\([^,]+, "(\w+)"', text))
+            names.update(re.findall(r'\bbody_module = "(\w+)"', text))
+    assert {"_body", "_sync_body", "_app_cold", "_static"} <= names
+    for name in sorted(names):
+        with open(os.path.join(pkg, name + ".py")) as f:
+            assert "\n_end = 1" in f.read(), name
