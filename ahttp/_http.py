@@ -214,9 +214,9 @@ def parse_head(head, limits):
 
     Returns (method, target, version, headers) with `headers` a dict of
     lower-case names to str values, repeated fields combined with ", "
-    (cookies with "; ") as RFC 9110 section 5.3 allows. NUL, CR and LF
-    inside a field are refused; other control characters in field values
-    are kept (RFC 9110 section 5.5 allows either).
+    (cookies with "; ") as RFC 9110 section 5.3 allows. Control characters
+    other than HT anywhere in the head are refused: NUL, CR and LF as RFC
+    9110 section 5.5 requires, the others as it allows.
     """
     try:
         text = utf8(head)
