@@ -33,6 +33,9 @@ def static(self, prefix, directory, index=("index.html", "index.htm"),
     self.router.add("GET", prefix, handler)
     if prefix != "/":
         self.router.add("GET", prefix[:-1], handler)
+    # loaded now, while the heap is in one piece, not by the first request
+    # for a file in a heap the connections have cut up (see add_route)
+    load("_static")
     return handler
 
 

@@ -1,8 +1,9 @@
 """Request bodies: Content-Length and chunked, `Expect: 100-continue`, and
 draining what a handler left unread.
 
-Imported on the first request that has a body, so a board serving only
-GETs never loads it. The framing decisions are in _http/_chunked; `Body`'s
+Loaded with the app's first POST/PUT/PATCH route (AppCore.add_route), while
+the heap is still in one piece, or else by the first request that has a
+body: a board serving only GETs never loads it. The framing decisions are in _http/_chunked; `Body`'s
 sans-IO methods (piece, want, continue_due, reusable, dropped) are shared
 with the sync driver (ahttp._sync_body), its coroutines are the asyncio
 driver's reads.

@@ -62,11 +62,12 @@ SYNC_MODULES = (
 # board with its code in flash. Tests ask for it (start_app(...,
 # "micropython-romfs"), with their own heapsize for the small-heap claims),
 # and the hello / REST / static integration modules below run against it as
-# one more runtime, at 128k (ESP32-class). Their test app has a route for
-# every feature: ~57 KB resident from ROMFS (the hello / REST / static app
-# of test_small_heap holds ~37 KB and serves at 64k).
+# one more runtime, at 144k. Their test app has a route for every feature
+# and holds ~58 KB from ROMFS after start (the hello / REST / static app of
+# test_small_heap: ~37 KB, serves at 64k); at 128k its 10 KB response body
+# fails now and then to find a 10 KB hole in the ~70 KB left.
 ROMFS_RUNTIMES = ["micropython-romfs"]
-ROMFS_HEAP_KB = int(os.environ.get("AHTTP_ROMFS_HEAP_KB", "128"))
+ROMFS_HEAP_KB = int(os.environ.get("AHTTP_ROMFS_HEAP_KB", "144"))
 SMALL_HEAP_MODULES = (
     "test_http_parse",
     "test_http_keepalive",

@@ -7,16 +7,18 @@ twice a 32-bit board's:
 
 - romfs: the package and the app compiled into a ROMFS image (`mpremote
   romfs deploy`; MicroPython 1.25+), whose bytecode runs in place from
-  flash. Passes from 59k to 68k (fails at 58k); tested at 64k.
+  flash. Passes at every heap tried from 59k to 80k (fails at 58k);
+  tested at 64k.
 - mpy: .mpy files on the board's filesystem, loaded into the heap: passes
-  from 92k, tested at 96k.
-- source: .py files, which need the compiler's peak: passes from 120k,
+  from 88k, tested at 96k.
+- source: .py files, which need the compiler's peak: passes from 112k,
   tested at 128k.
 
-Pass and fail were not monotonic in the heap size before the request-body
-module was loaded with the first POST/PUT/PATCH route (AppCore.add_route):
-loaded by the first PUT instead, it failed at exactly 64k but passed at
-62k and 66k, depending on where the connections had cut up the heap.
+Pass and fail were not monotonic in the heap size while the request-body
+and static-file modules were loaded by the first request that needed them:
+then the first PUT failed at exactly 64k but passed at 62k and 66k,
+depending on where the connections had cut up the heap. They now load with
+the first POST/PUT/PATCH route and with app.static().
 """
 import json
 import os
