@@ -222,54 +222,69 @@ def parse_head(head, limits):
         text = utf8(head)
     except UnicodeError:
         raise HTTPError(400, "request head is not valid UTF-8")
-    lines = text.split("\r\n")
-    n = len(lines) - 3      # the head ends with two empty lines
-    if text.count("\n") != n + 2 or text.count("\r") != n + 2:
+    # Positions into `text`, not split() lists: every object allocated per
+    # request costs its share of a collection (see bench/profile.py).
+    crlf = text.count("\r\n")
+    n = crlf - 2            # header lines: the head ends with an empty line
+    if text.count("\n") != crlf or text.count("\r") != crlf:
         raise HTTPError(400, "bare CR or LF in request head")
     if "\x00" in text or _CTL.search(text):
         raise HTTPError(400, "control character in request head")
-    line = lines[0]
-    if len(line) > limits.max_request_line:
+    e = text.find("\r\n")
+    if e > limits.max_request_line:
         raise HTTPError(414, "request line too long")
-    parts = line.split(" ")
-    if len(parts) != 3:
+    i = text.find(" ", 0, e)
+    j = text.find(" ", i + 1, e) if i >= 0 else -1
+    if j < 0 or text.find(" ", j + 1, e) >= 0:
         raise HTTPError(400, "malformed request line")
-    method, target, version = parts
-    if method not in _METHODS and not _TOKEN.match(method):
-        raise HTTPError(400, "invalid method")
-    if version != "HTTP/1.1" and version != "HTTP/1.0":
+    if i == 3 and text.startswith("GET"):
+        method = "GET"
+    else:
+        method = text[:i]
+        if method not in _METHODS and not _TOKEN.match(method):
+            raise HTTPError(400, "invalid method")
+    # (no new string constants here: each is an interned name on a board)
+    if e - j == 9 and text.startswith("HTTP/1.1", j + 1):
+        version = "HTTP/1.1"
+    elif e - j == 9 and text.startswith("HTTP/1.0", j + 1):
+        version = "HTTP/1.0"
+    else:
+        version = text[j + 1:e]
         if (len(version) == 8 and version.startswith("HTTP/")
                 and isdigits(version[5:6]) and version[6:7] == "."
                 and isdigits(version[7:8])):
             raise HTTPError(505, "HTTP version not supported")
         raise HTTPError(400, "malformed HTTP version")
+    target = text[i + 1:j]
     if not target or "\t" in target:
         raise HTTPError(400, "invalid request target")
     if n > limits.max_headers:
         raise HTTPError(431, "too many header fields")
     headers = {}
     maxlen = limits.max_header_line
-    for k in range(1, n + 1):
-        line = lines[k]
-        if len(line) > maxlen:
+    pos = e + 2
+    for _ in range(n):
+        e = text.find("\r\n", pos)
+        if e - pos > maxlen:
             raise HTTPError(431, "header line too long")
-        i = line.find(":")
-        if i <= 0:
-            if line[:1] in (" ", "\t"):
+        i = text.find(":", pos, e)
+        if i <= pos:
+            if text[pos:pos + 1] in (" ", "\t"):
                 raise HTTPError(400, "obsolete line folding")
             raise HTTPError(400, "malformed header line")
-        name = line[:i].lower()
+        name = text[pos:i].lower()
         if name not in _KNOWN and not _TOKEN.match(name):
             if name[:1] in (" ", "\t"):
                 raise HTTPError(400, "obsolete line folding")
             raise HTTPError(400, "invalid header name")
-        value = line[i + 1:].strip(" \t")
+        value = text[i + 1:e].strip(" \t")
         if name in headers:
             if name == "host":
                 raise HTTPError(400, "more than one Host header")
             headers[name] = headers[name] + ("; " if name == "cookie" else ", ") + value
         else:
             headers[name] = value
+        pos = e + 2
     if version == "HTTP/1.1" and "host" not in headers:
         raise HTTPError(400, "HTTP/1.1 request without Host")   # RFC 9112 3.2
     return method, target, version, headers
