@@ -58,6 +58,7 @@ class AppCore:
         self.router.add(method, path, handler)
         if self.body_module is not None:
             for m in (method,) if type(method) is str else method:
+                m = m.upper()         # as the router stores it
                 if m == "POST" or m == "PUT" or m == "PATCH":
                     load(self.body_module)
         if name is None:

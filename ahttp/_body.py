@@ -3,10 +3,10 @@ draining what a handler left unread.
 
 Loaded with the app's first POST/PUT/PATCH route (AppCore.add_route), while
 the heap is still in one piece, or else by the first request that has a
-body: a board serving only GETs never loads it. The framing decisions are in _http/_chunked; `Body`'s
-sans-IO methods (piece, want, continue_due, reusable, dropped) are shared
-with the sync driver (ahttp._sync_body), its coroutines are the asyncio
-driver's reads.
+body: a board serving only GETs never loads it. The framing decisions are
+in _http/_chunked; `Body`'s sans-IO methods (piece, want, continue_due,
+reusable, dropped, collect) are shared with the sync driver
+(ahttp._sync_body), its coroutines are the asyncio driver's reads.
 """
 from ._compat import const, ticks_ms, ticks_add, load
 from ._http import HTTPError

@@ -229,6 +229,20 @@ class BroadcastCore:
         self.published += 1
         return id
 
+    def admit(self, request, default=None):
+        """The first step of both drivers' serve(): (the id to resume after:
+        the request's Last-Event-ID, else `default`; the client's
+        Subscription, or None when the broadcaster is full or closed and
+        the driver answers 503). The slot is taken before the stream's head
+        goes out: a client that got its 200 counts against the limit."""
+        lid = last_event_id(request)
+        if lid is None:
+            lid = default
+        try:
+            return lid, self.subscribe(lid)
+        except (OSError, Full):
+            return lid, None
+
     def subscribe(self, last_event_id=None):
         """A new Subscription, resuming after `last_event_id` (a header
         value, str or None). Raises Full at the subscriber limit."""

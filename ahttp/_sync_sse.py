@@ -176,14 +176,8 @@ class Broadcaster(BroadcastCore):
         drops it). Answers 503 when the subscriber limit is reached."""
         if request is None:
             request = getattr(writer, "request", None)
-        lid = _sse.last_event_id(request)
-        if lid is None:
-            lid = last_event_id
-        try:
-            # the slot is taken before the head goes out: a client that got
-            # its 200 counts against the limit at once
-            sub = self.subscribe(lid)
-        except (OSError, Full):     # full, or the broadcaster is closed
+        lid, sub = self.admit(request, last_event_id)
+        if sub is None:             # full, or the broadcaster is closed
             take_over = getattr(writer, "take_over", None)
             if take_over is not None:
                 take_over()

@@ -298,15 +298,8 @@ class Broadcaster(BroadcastCore):
         in the URL: the header only comes with the browser's own retries)."""
         if request is None:
             request = getattr(writer, "request", None)
-        es = EventSource(reader, writer, request, headers=headers,
-                         retry=self.retry, watch=self.watch)     # (sends nothing yet)
-        if es.last_event_id is None:
-            es.last_event_id = last_event_id
-        try:
-            # the slot is taken before the head goes out: a client that got
-            # its 200 counts against the limit at once
-            sub = self.subscribe(es.last_event_id)
-        except (OSError, Full):     # full, or the broadcaster is closed
+        lid, sub = self.admit(request, last_event_id)
+        if sub is None:             # full, or the broadcaster is closed
             take_over = getattr(writer, "take_over", None)
             if take_over is not None:
                 take_over()
@@ -316,6 +309,9 @@ class Broadcaster(BroadcastCore):
             except OSError:
                 pass
             return
+        es = EventSource(reader, writer, request, headers=headers,
+                         retry=self.retry, watch=self.watch)
+        es.last_event_id = lid
         try:
             await es
         except OSError:
