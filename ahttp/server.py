@@ -298,9 +298,17 @@ class HTTPServer(AppCore):
     # -- one connection ---------------------------------------------------
 
     async def _serve(self, rstream, wstream):
-        """One connection, from accept to close. Whatever happens in it
-        (a bug, a full heap, the client vanishing), the socket is closed
-        and the server goes on."""
+        """One connection, from accept to close: its keep-alive loop. Whatever
+        happens in it (a bug, a full heap, the client vanishing), the socket
+        is closed and the server goes on; `linger` says to close with a
+        lingering read (unread input may remain).
+
+        One coroutine for it all: a connection holds this frame for its whole
+        life (an SSE stream for hours), and a second one for the loop cost
+        384 bytes more per connection on a 64-bit port. The common case (a
+        handler returning a plain value, no body) runs inline here: every
+        extra coroutine layer costs a few microseconds per request on a board.
+        """
         st = None
         linger = False
         try:
@@ -314,8 +322,86 @@ class HTTPServer(AppCore):
             if len(self._conns) > self.limits.max_connections:
                 await self._busy(st)
                 linger = True
-            else:
-                linger = await self._loop(st)
+                return
+            limits = self.limits
+            match = self.match
+            send_ms = limits.send_ms
+            # MicroPython streams send at once in write() and keep only what
+            # the socket refused in out_buf: nothing there, nothing to drain
+            # (the next read yields to other tasks anyway)
+            has_out_buf = getattr(wstream, "out_buf", None) is not None
+            while not self._stopping:
+                try:
+                    head = await st.read_head()
+                except HTTPError as e:
+                    await self._send_error(st, None, e.status, e.message, e.headers)
+                    linger = True
+                    break
+                if head is None:
+                    break
+                method, target, version, headers = head
+                request = None
+                try:
+                    request = Request(self, method, target, version, headers, st)
+                    if "content-length" in headers or "transfer-encoding" in headers:
+                        framing = body_framing(headers, limits.max_body)
+                    else:
+                        framing = 0
+                except HTTPError as e:
+                    await self._send_error(st, request, e.status, e.message, e.headers)
+                    linger = True
+                    break
+                st.request = request
+                st.served += 1
+                if framing:
+                    from ._body import Body
+                    st.body = Body(st, request, framing)
+                if st.written:
+                    st.written = st.status = 0
+                    st.discard = False
+                    st.response = None
+                handler = result = exc = params = None
+                try:
+                    handler, params = match(request)
+                    if handler is not None:
+                        request.params = params
+                        if self.before_hooks:
+                            result = self.run_before(request)
+                        if result is None:
+                            result = await handler(st, st, request)
+                except Exception as e:
+                    exc = e
+                if (exc is None and result is not None and not st.written
+                        and not self.after_hooks):
+                    enc = encode_value(result, request, method == "HEAD")
+                    if enc is not None:
+                        st.write(enc[0])
+                        if enc[2] is not None:
+                            st.write(enc[2])
+                        st.status = 200
+                        if not has_out_buf or wstream.out_buf:
+                            st.deadline = ticks_add(ticks_ms(), send_ms)
+                            await wstream.drain()
+                        st.deadline = None
+                        if self.access_log is not None:
+                            self.access(request, st)
+                        if not enc[1]:
+                            break
+                        if st.body is not None and not await st.body.finish():
+                            linger = True
+                            break
+                        # drop this request before waiting for the next one: an
+                        # idle keep-alive connection should hold nothing
+                        st.request = request = headers = head = result = enc = None
+                        continue
+                keep = await self._complete(st, request, handler, params, result, exc)
+                if not keep or st.taken or st.closed:
+                    linger = not st.taken and not st.closed
+                    break
+                if st.body is not None and not await st.body.finish():
+                    linger = True
+                    break
+                st.request = st.response = request = headers = head = result = None
         except asyncio.CancelledError:
             pass   # timed out by the watchdog, or the server is stopping
         except Exception as e:   # client gone (OSError) or a bug: keep serving
@@ -346,91 +432,6 @@ class HTTPServer(AppCore):
                 if abort is not None:
                     abort()
             self._conns.pop(st, None)
-
-    async def _loop(self, st):
-        """Serve requests on one connection; returns True when the caller
-        should close with a lingering read (unread input may remain).
-
-        The common case (a handler returning a plain value, no body) runs
-        inline here: every extra coroutine layer costs a few microseconds
-        per request on a board.
-        """
-        limits = self.limits
-        match = self.match
-        wstream = st._s
-        send_ms = limits.send_ms
-        # MicroPython streams send at once in write() and keep only what the
-        # socket refused in out_buf: nothing there, nothing to drain (the
-        # next read yields to other tasks anyway)
-        has_out_buf = getattr(wstream, "out_buf", None) is not None
-        while not self._stopping:
-            try:
-                head = await st.read_head()
-            except HTTPError as e:
-                await self._send_error(st, None, e.status, e.message, e.headers)
-                return True
-            if head is None:
-                return False
-            method, target, version, headers = head
-            request = None
-            try:
-                request = Request(self, method, target, version, headers, st)
-                if "content-length" in headers or "transfer-encoding" in headers:
-                    framing = body_framing(headers, limits.max_body)
-                else:
-                    framing = 0
-            except HTTPError as e:
-                await self._send_error(st, request, e.status, e.message, e.headers)
-                return True
-            st.request = request
-            st.served += 1
-            if framing:
-                from ._body import Body
-                st.body = Body(st, request, framing)
-            if st.written:
-                st.written = st.status = 0
-                st.discard = False
-                st.response = None
-            handler = result = exc = params = None
-            try:
-                handler, params = match(request)
-                if handler is not None:
-                    request.params = params
-                    if self.before_hooks:
-                        result = self.run_before(request)
-                    if result is None:
-                        result = await handler(st, st, request)
-            except Exception as e:
-                exc = e
-            if (exc is None and result is not None and not st.written
-                    and not self.after_hooks):
-                enc = encode_value(result, request, method == "HEAD")
-                if enc is not None:
-                    st.write(enc[0])
-                    if enc[2] is not None:
-                        st.write(enc[2])
-                    st.status = 200
-                    if not has_out_buf or wstream.out_buf:
-                        st.deadline = ticks_add(ticks_ms(), send_ms)
-                        await wstream.drain()
-                    st.deadline = None
-                    if self.access_log is not None:
-                        self.access(request, st)
-                    if not enc[1]:
-                        return False
-                    if st.body is not None and not await st.body.finish():
-                        return True
-                    # drop this request before waiting for the next one: an
-                    # idle keep-alive connection should hold nothing
-                    st.request = request = headers = head = result = enc = None
-                    continue
-            keep = await self._complete(st, request, handler, params, result, exc)
-            if not keep or st.taken or st.closed:
-                return not st.taken and not st.closed
-            if st.body is not None and not await st.body.finish():
-                return True
-            st.request = st.response = request = headers = head = result = None
-        return False
 
     async def _complete(self, st, request, handler, params, result, exc):
         """Answer for a request the inline fast path did not (see

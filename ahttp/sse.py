@@ -26,6 +26,18 @@ _BATCH_BYTES = const(1024)  # ...and bytes: a blocked socket buffers no more
 _HEARTBEAT = b":\n\n"
 
 
+async def _answer_full(writer):
+    # Broadcaster.serve at the subscriber limit: 503 + Retry-After
+    take_over = getattr(writer, "take_over", None)
+    if take_over is not None:
+        take_over()
+    try:
+        writer.write(encode_full_response())
+        await writer.drain()
+    except OSError:
+        pass
+
+
 def _closed_error(errno=_ECONNRESET):
     # A fresh exception each time: re-raising one instance would keep
     # growing its traceback on CPython.
@@ -289,42 +301,40 @@ class Broadcaster(BroadcastCore):
             ev.set()      # every waiting stream runs once
             ev.clear()
 
-    async def serve(self, reader, writer, request=None, headers=None,
-                    last_event_id=None):
+    def serve(self, reader, writer, request=None, headers=None,
+              last_event_id=None):
         """Run one client's stream until it goes away (or the broadcaster
-        drops it). Answers 503 when the subscriber limit is reached.
-        `last_event_id` resumes when the request has no `Last-Event-ID`
-        header (a page that opened a new EventSource can pass its last id
-        in the URL: the header only comes with the browser's own retries)."""
+        drops it): `await feed.serve(reader, writer, request)`. Answers 503
+        when the subscriber limit is reached. `last_event_id` resumes when
+        the request has no `Last-Event-ID` header (a page that opened a new
+        EventSource can pass its last id in the URL: the header only comes
+        with the browser's own retries).
+
+        A plain function returning the stream's coroutine (the client is
+        admitted here, when called): a stream held open for hours then holds
+        one coroutine frame less (256 bytes on a 64-bit port)."""
         if request is None:
             request = getattr(writer, "request", None)
         lid, sub = self.admit(request, last_event_id)
         if sub is None:             # full, or the broadcaster is closed
-            take_over = getattr(writer, "take_over", None)
-            if take_over is not None:
-                take_over()
-            try:
-                writer.write(encode_full_response())
-                await writer.drain()
-            except OSError:
-                pass
-            return
+            return _answer_full(writer)
         es = EventSource(reader, writer, request, headers=headers,
                          retry=self.retry, watch=self.watch)
         es.last_event_id = lid
-        try:
-            await es
-        except OSError:
-            self.unsubscribe(sub)
-            return
-        await self.stream(es, sub)
+        return self.stream(es, sub)
 
     async def stream(self, es, sub=None):
-        """Feed an already started EventSource until its client goes away.
-        Raises Full at the subscriber limit."""
+        """Feed an EventSource until its client goes away (its head is sent
+        first if it was not started). Raises Full at the subscriber limit."""
         import asyncio
         if sub is None:
             sub = self.subscribe(es.last_event_id)
+        if not es._started:
+            try:
+                await es._start()
+            except OSError:
+                self.unsubscribe(sub)
+                return
         if self._event is None:
             self._event = asyncio.Event()
         if self._timer is None and self.heartbeat_interval:

@@ -25,7 +25,8 @@ APP = "tests/apps/sse_app.py"
 # asyncio take ~75 KB before any client) or a ROMFS image (the code stays in
 # flash; fails at 160k), each stream ~2.6 KB (see docs/requests-sse.md);
 # 64k is the target for a 32-bit board.
-FANOUT_HEAP = {"mpy": os.environ.get("AHTTP_SSE_FANOUT_HEAP", "256k"), "romfs": "192k"}
+FANOUT_HEAP = {"mpy": os.environ.get("AHTTP_SSE_FANOUT_HEAP", "256k"),
+               "romfs": os.environ.get("AHTTP_SSE_FANOUT_ROMFS_HEAP", "192k")}
 
 
 def stats(app):
