@@ -8,7 +8,7 @@ write the bytes this module hands them.
 """
 import json
 
-from ahttp._compat import const
+from ahttp._compat import const, MICROPYTHON
 from ahttp._http import encode_head
 
 _DEFAULT_RING = const(32)
@@ -65,29 +65,40 @@ def encode_event(data=None, event=None, id=None, retry=None):
     data. `data=None` sends no data lines (a browser then dispatches nothing,
     but `id` and `retry` still take effect); `data=""` sends an empty event.
     """
-    if (type(id) is int and type(data) is str and data and event is None
-            and retry is None and "\n" not in data and "\r" not in data):
-        # what a broadcaster publishes most: one line of text with an id
-        return ("id: %d\ndata: %s\n\n" % (id, data)).encode()
-    parts = []
+    if type(data) is str:
+        text = data
+    elif data is None:
+        text = None
+    else:
+        text = encode_data(data)
+    if text and "\n" not in text and "\r" not in text and retry is None:
+        # what a broadcaster publishes most: one line of data, an int id
+        if event is None:
+            if type(id) is int:
+                if MICROPYTHON:    # bytes % str: one allocation, no encode()
+                    return b"id: %d\ndata: %s\n\n" % (id, text)
+                return ("id: %d\ndata: %s\n\n" % (id, text)).encode()
+        elif type(id) is int:
+            return ("event: %s\nid: %d\ndata: %s\n\n"
+                    % (_text(event, "event"), id, text)).encode()
+    out = ""
     if event is not None:
-        parts.append("event: " + _text(event, "event"))
+        out = "event: " + _text(event, "event") + "\n"
     if id is not None:
         id = _text(id, "id")
         if "\x00" in id:
             raise SSEError("id must not contain NUL")
-        parts.append("id: " + id if id else "id")
+        out += "id: " + id + "\n" if id else "id\n"
     if retry is not None:
         if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
             raise SSEError("retry must be a non-negative int (milliseconds)")
-        parts.append("retry: " + str(retry))
-    if data is not None:
-        for line in _lines(encode_data(data)):
-            parts.append("data: " + line if line else "data")
-    if not parts:
+        out += "retry: %d\n" % retry
+    if text is not None:
+        for line in _lines(text):
+            out += "data: " + line + "\n" if line else "data\n"
+    elif not out:
         raise SSEError("an event needs data, event, id or retry")
-    parts.append("\n")
-    return "\n".join(parts).encode()
+    return (out + "\n").encode()
 
 
 def encode_comment(text=""):
@@ -163,12 +174,16 @@ class Subscription:
     copies, and a published event is encoded once for everybody.
     """
 
+    gap = None          # bytes of a pending "skipped" marker
+    dropped = False     # set by disconnect_all() / close()
+    es = None           # async driver on MicroPython: the EventSource and
+    w = None            # its asyncio stream, written to by publish()
+
     def __init__(self, next_id, ping, gap=None):
         self.next_id = next_id      # the id of the next event to send
         self.ping = ping            # the heartbeat generation already sent
-        self.gap = gap              # bytes of a pending "skipped" marker
-        self.dropped = False        # set by disconnect_all() / close()
-        self.es = None              # async driver: written to directly (sse.Broadcaster.publish)
+        if gap is not None:
+            self.gap = gap
 
 
 class BroadcastCore:

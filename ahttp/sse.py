@@ -274,23 +274,27 @@ class Broadcaster(BroadcastCore):
             self._wake()
             return id
         wake = False
-        data = None
+        data = self._ring[id % self._size]
+        n = len(data)
         for sub in subs:
-            es = sub.es
-            if (es is None or sub.next_id != id or sub.gap is not None
-                    or es.closed or es.writer._s.out_buf):
+            # (a subscriber with a pending "skipped" marker is behind:
+            # its next_id is not this id)
+            w = sub.w
+            if w is None or w.out_buf or sub.next_id != id or sub.es.closed:
                 wake = True
                 continue
-            if data is None:
-                data = self._ring[id % self._size]
             try:
-                es._put(data)
-            except Exception:     # gone: its task ends the stream
+                # what asyncio's Stream.write does, one call less: send
+                # now, keep what the socket did not take in out_buf
+                k = w.s.write(data)
+                if k != n:
+                    w.out_buf = data[k:] if k else data
+                    wake = True   # its task drains the rest
+            except Exception as e:
+                sub.es._fail(e)   # gone: its task ends the stream
                 wake = True
                 continue
             sub.next_id = id + 1
-            if es.writer._s.out_buf:
-                wake = True       # the rest waits in out_buf: its task drains it
         if wake:
             self._wake()
         return id
@@ -348,7 +352,8 @@ class Broadcaster(BroadcastCore):
         s = getattr(es.writer, "_s", None)
         direct = s is not None and getattr(s, "out_buf", None) is not None
         if direct:
-            sub.es = es       # publish() may write to it directly
+            sub.es = es       # publish() may write to its socket directly
+            sub.w = s
         try:
             while not (sub.dropped or es.closed):
                 n = size = 0
@@ -376,7 +381,7 @@ class Broadcaster(BroadcastCore):
         except OSError:       # the client went away, or Lagged
             pass
         finally:
-            sub.es = None
+            sub.es = sub.w = None
             self.unsubscribe(sub)
             es._on_close = None
             es.close()

@@ -42,11 +42,24 @@ EVENT_CASES = [
     ({"id": 5}, b"id: 5\n\n"),
     ({"data": "hello", "event": "greeting", "id": 7, "retry": 10},
      b"event: greeting\nid: 7\nretry: 10\ndata: hello\n\n"),
+    # the shapes a broadcaster publishes most (encoded by one format)
+    ({"data": "caf\u00e9", "id": 3}, "id: 3\ndata: caf\u00e9\n\n".encode()),
+    ({"data": "hi", "event": "reading", "id": 12},
+     b"event: reading\nid: 12\ndata: hi\n\n"),
+    ({"data": {"t": 21.5}, "event": "reading", "id": 12},
+     b'event: reading\nid: 12\ndata: {"t":21.5}\n\n'),
+    ({"data": [1], "id": 4}, b"id: 4\ndata: [1]\n\n"),
+    ({"data": b"raw", "id": 4}, b"id: 4\ndata: raw\n\n"),
+    ({"data": "", "id": 4}, b"id: 4\ndata\n\n"),
+    ({"data": "a\nb", "id": 4}, b"id: 4\ndata: a\ndata: b\n\n"),
+    ({"data": "hi", "id": True}, b"id: True\ndata: hi\n\n"),
+    ({"data": "hi", "id": 0}, b"id: 0\ndata: hi\n\n"),
 ]
 
 # (kwargs, exception type) for fields that cannot go on the wire
 BAD_EVENT_CASES = [
     ({"data": "x", "event": "a\nb"}, SSEError),
+    ({"data": "x", "event": "a\nb", "id": 1}, SSEError),
     ({"data": "x", "event": "a\rb"}, SSEError),
     ({"data": "x", "id": "1\n2"}, SSEError),
     ({"data": "x", "id": "1\r"}, SSEError),
