@@ -167,6 +167,21 @@ def parse_int_id(value):
 
 # -- broadcast core --------------------------------------------------------
 
+def set_nodelay(writer, on):
+    """TCP_NODELAY on the connection's socket (best effort: a TLS or
+    in-memory stream may have none to set)."""
+    s = getattr(writer, "_s", writer)      # the async driver's asyncio stream
+    sock = getattr(s, "s", None)           # MicroPython stream, sync Connection
+    if sock is None:
+        get = getattr(s, "get_extra_info", None)     # CPython asyncio
+        sock = get("socket") if get is not None else None
+    if sock is not None:
+        try:
+            sock.setsockopt(6, 1, 1 if on else 0)    # IPPROTO_TCP, TCP_NODELAY
+        except Exception:
+            pass
+
+
 class Subscription:
     """One subscriber's position in the broadcaster's ring (a cursor).
 
@@ -204,6 +219,7 @@ class BroadcastCore:
     Drivers subclass this and implement `_wake()` (wake every waiting
     subscriber) and the waiting itself.
     """
+    nodelay = True      # False: the drivers let TCP coalesce (Nagle)
 
     def __init__(self, ring=_DEFAULT_RING, max_subscribers=_DEFAULT_MAX_SUBSCRIBERS,
                  first_id=1, on_lag="skip", gap_event="skipped", retry=None):

@@ -164,9 +164,12 @@ class Broadcaster(BroadcastCore):
     only a producer in another thread could feed it."""
 
     def __init__(self, ring=32, max_subscribers=16, heartbeat=15, first_id=1,
-                 on_lag="skip", gap_event="skipped", retry=None, watch=False):
+                 on_lag="skip", gap_event="skipped", retry=None, watch=False,
+                 nodelay=True):
         BroadcastCore.__init__(self, ring, max_subscribers, first_id, on_lag,
                                gap_event, retry)
+        if not nodelay:
+            self.nodelay = False      # see sse.Broadcaster
         self.heartbeat_interval = heartbeat
         self.watch = watch
 
@@ -200,6 +203,8 @@ class Broadcaster(BroadcastCore):
         Raises Full at the subscriber limit."""
         if sub is None:
             sub = self.subscribe(es.last_event_id)
+        if not self.nodelay:
+            _sse.set_nodelay(es.writer, False)
         try:
             while not (sub.dropped or es.closed):
                 parts = []

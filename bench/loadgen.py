@@ -172,7 +172,7 @@ def sse_client_cost(port, n=10):
 MARK = b"tick"
 
 
-async def _sse_fanout(port, clients, duration, warmup_timeout):
+async def _sse_fanout(port, clients, duration, warmup_timeout, path):
     counts = [0] * clients
     first = [None] * clients
     writers = []
@@ -183,7 +183,7 @@ async def _sse_fanout(port, clients, duration, warmup_timeout):
         t0 = time.monotonic()
         reader, writer = await asyncio.open_connection(HOST, port)
         writers.append(writer)
-        writer.write(_request("/sse"))
+        writer.write(_request(path))
         tail = b""
         while True:
             data = await reader.read(65536)
@@ -224,13 +224,13 @@ async def _sse_fanout(port, clients, duration, warmup_timeout):
     return rate, ttfe
 
 
-def sse_fanout(port, clients, duration, warmup_timeout=8.0):
+def sse_fanout(port, clients, duration, warmup_timeout=8.0, path="/sse"):
     """(events/s delivered to all clients together, median seconds from
     connect to first event or None if some client got none) while the
     server's producer publishes as fast as it can."""
     http_get(port, "/_produce?on=1")
     try:
-        return asyncio.run(_sse_fanout(port, clients, duration, warmup_timeout))
+        return asyncio.run(_sse_fanout(port, clients, duration, warmup_timeout, path))
     finally:
         try:
             http_get(port, "/_produce?on=0")

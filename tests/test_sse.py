@@ -17,7 +17,7 @@ import httpx
 import pytest
 import sseclient
 
-from conftest import ROOT, TESTS, micropython_exe, runtime_env
+from conftest import ROOT, TESTS, base_runtime, micropython_exe, runtime_env
 
 APP = "tests/apps/sse_app.py"
 # The heap 20 streams (+1 stalled) reliably run in on this 64-bit unix port,
@@ -471,3 +471,35 @@ def test_unit_tests_run_under_micropython():
                        env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith("ok ")
+
+
+# -- nodelay ----------------------------------------------------------------
+
+@pytest.mark.parametrize("nodelay", [True, False], ids=["nodelay", "nagle"])
+def test_broadcaster_nodelay_option_sets_the_stream_socket(start_app, runtime, nodelay):
+    """Broadcaster(nodelay=False) clears TCP_NODELAY on its streams (the
+    server sets it on every connection); the streams work either way. The
+    socket option is read back where the runtime can (CPython); the
+    MicroPython side of the option is covered in test_sse_unit."""
+    app = start_app(APP, runtime, env={"SSE_NODELAY": "1" if nodelay else "0"})
+
+    async def run():
+        loop = asyncio.get_running_loop()
+        get = lambda path: loop.run_in_executor(
+            None, lambda: httpx.get(app.url + path, timeout=10).json())
+        streams = await _open_many(app.port, 2, path="/feed?probe=1")
+        try:
+            r = await get("/burst?n=50")
+            await asyncio.wait_for(asyncio.gather(*(
+                s.read_until(lambda s: len(s.events) >= 50) for s in streams)), 30)
+            return r, [s.ids() for s in streams], await get("/debug/nodelay")
+        finally:
+            for s in streams:
+                s.close()
+    r, ids, probe = asyncio.run(run())
+    want = list(range(r["first"], r["last"] + 1))
+    assert ids == [want, want]
+    if base_runtime(runtime) == "cpython":
+        assert probe["nodelay"] == ([1, 1] if nodelay else [0, 0])
+    else:
+        assert probe["nodelay"] == [None, None]

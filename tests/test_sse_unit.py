@@ -12,7 +12,7 @@ except ImportError:
 
 from ahttp._sse import (BroadcastCore, Full, Lagged, SSEError, encode_comment,
                         encode_event, encode_stream_head, last_event_id,
-                        parse_int_id)
+                        parse_int_id, set_nodelay)
 
 # (kwargs of encode_event, exact bytes)
 EVENT_CASES = [
@@ -291,6 +291,47 @@ def run_all():
     for name in names:
         globals()[name]()
     print("ok", len(names))
+
+
+
+
+class _Sock:
+    def __init__(self):
+        self.opts = []
+
+    def setsockopt(self, level, name, value):
+        self.opts.append((level, name, value))
+
+
+class _Obj:
+    pass
+
+
+def test_set_nodelay_finds_the_socket_of_each_driver():
+    # MicroPython asyncio: server Stream._s (asyncio stream) .s (socket)
+    mp = _Obj()
+    mp._s = _Obj()
+    mp._s.s = _Sock()
+    # sync driver: Connection.s
+    sync = _Obj()
+    sync.s = _Sock()
+    # CPython asyncio: server Stream._s (StreamWriter) get_extra_info("socket")
+    cpy = _Obj()
+    cpy._s = _Obj()
+    cpy_sock = _Sock()
+    cpy._s.get_extra_info = lambda name: cpy_sock if name == "socket" else None
+    set_nodelay(mp, False)
+    set_nodelay(sync, False)
+    set_nodelay(cpy, True)
+    assert mp._s.s.opts == [(6, 1, 0)]
+    assert sync.s.opts == [(6, 1, 0)]
+    assert cpy_sock.opts == [(6, 1, 1)]
+    set_nodelay(_Obj(), False)       # nothing to set (in-memory stream): no error
+
+
+def test_broadcast_nodelay_defaults_on():
+    b = BroadcastCore(ring=4)
+    assert b.nodelay is True
 
 
 if __name__ == "__main__":

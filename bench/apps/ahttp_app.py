@@ -73,12 +73,18 @@ if "sse" in FEATURES:
     from ahttp.sse import Broadcaster
 
     feed = Broadcaster(ring=64, max_subscribers=100, heartbeat=0)
+    # the same with TCP_NODELAY off on its streams (a row of its own)
+    feed_nagle = Broadcaster(ring=64, max_subscribers=100, heartbeat=0, nodelay=False)
     producing = [False]
     PAYLOAD = "tick" + "." * 24
 
     @app.route("GET", "/sse")
     async def sse(reader, writer, request):
         await feed.serve(reader, writer, request)
+
+    @app.route("GET", "/sse-nagle")
+    async def sse_nagle(reader, writer, request):
+        await feed_nagle.serve(reader, writer, request)
 
     @app.route("GET", "/_produce")
     async def produce(reader, writer, request):
@@ -87,8 +93,9 @@ if "sse" in FEATURES:
 
     async def producer():
         while True:
-            if producing[0] and feed.subscribers:
-                feed.publish(PAYLOAD)
+            f = feed if feed.subscribers else feed_nagle
+            if producing[0] and f.subscribers:
+                f.publish(PAYLOAD)
                 await asyncio.sleep(0)
             else:
                 await asyncio.sleep(0.01)

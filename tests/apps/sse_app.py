@@ -4,7 +4,7 @@ would differ: CPython reports tracemalloc-free numbers, so only the
 MicroPython figures mean anything).
 
 Env: AHTTP_HOST/AHTTP_PORT, SSE_RING, SSE_MAX_SUBS, SSE_HEARTBEAT (seconds,
-float), SSE_SEND_TIMEOUT.
+float), SSE_SEND_TIMEOUT, SSE_NODELAY (0: Broadcaster(nodelay=False)).
 """
 import asyncio
 import gc
@@ -25,7 +25,8 @@ app = HTTPServer(send_timeout=float(env("SSE_SEND_TIMEOUT", "3")),
                  max_connections=int(env("SSE_MAX_CONNS", "400")))
 feed = Broadcaster(ring=int(env("SSE_RING", "64")),
                    max_subscribers=int(env("SSE_MAX_SUBS", "300")),
-                   heartbeat=HB or None, watch=env("SSE_WATCH", "0") == "1")
+                   heartbeat=HB or None, watch=env("SSE_WATCH", "0") == "1",
+                   nodelay=env("SSE_NODELAY", "1") == "1")
 stats = {"active": 0, "ended": 0, "errors": 0}
 
 # The sequence the client tests check field by field.
@@ -79,6 +80,8 @@ async def ticker(reader, writer, request):
 async def events(reader, writer, request):
     if "sndbuf" in request.args:
         _set_sndbuf(writer, int(request.args["sndbuf"]))
+    if "probe" in request.args:
+        probes.append(writer)
     await feed.serve(reader, writer, request)
 
 
@@ -146,6 +149,27 @@ async def debug_stats(reader, writer, request):
         out["mem_alloc"] = gc.mem_alloc()
         out["mem_free"] = gc.mem_free()
     return out
+
+
+probes = []     # writers of /feed?probe=1 streams
+
+
+@app.route("GET", "/debug/nodelay")
+async def debug_nodelay(reader, writer, request):
+    """TCP_NODELAY of the probed streams' sockets, where the runtime can
+    read it back (CPython; MicroPython sockets have no getsockopt: null)."""
+    out = []
+    for w in probes:
+        s = getattr(w, "s", None)                      # sync driver
+        if s is None:
+            try:
+                s = w.get_extra_info("socket")         # CPython asyncio
+            except (KeyError, AttributeError):
+                s = None
+        get = getattr(s, "getsockopt", None)
+        out.append(get(6, 1) if get is not None else None)  # IPPROTO_TCP, TCP_NODELAY
+    del probes[:]
+    return {"nodelay": out}
 
 
 @app.route("GET", "/debug/drop")
