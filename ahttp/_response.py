@@ -7,7 +7,7 @@ with `send`/`write`/`end` that do the I/O. No I/O here.
 import json
 
 from ._http import reason
-from ._compat import cold
+from ._compat import cold, MICROPYTHON
 
 SERVER = "ahttp"
 HTML = "text/html; charset=utf-8"
@@ -21,12 +21,17 @@ def head_prefix(status, ctype):
     """Status line, Server and Content-Type as bytes. Built per response
     (the fast path's are the constants _P200): a cache filled while
     serving would put long-lived objects all over the heap, leaving a
-    board's free memory in small pieces."""
-    s = "HTTP/1.1 %d %s\r\nServer: %s\r\n" % (status, reason(status), SERVER)
+    board's free memory in small pieces. One format, one object."""
     if ctype:
         _check(ctype)
-        s += "Content-Type: " + ctype + "\r\n"
-    return s.encode()
+        if MICROPYTHON:     # bytes % str: no str to encode afterwards
+            return (b"HTTP/1.1 %d %s\r\nServer: %s\r\nContent-Type: %s\r\n"
+                    % (status, reason(status), SERVER, ctype))
+        return ("HTTP/1.1 %d %s\r\nServer: %s\r\nContent-Type: %s\r\n"
+                % (status, reason(status), SERVER, ctype)).encode()
+    if MICROPYTHON:
+        return b"HTTP/1.1 %d %s\r\nServer: %s\r\n" % (status, reason(status), SERVER)
+    return ("HTTP/1.1 %d %s\r\nServer: %s\r\n" % (status, reason(status), SERVER)).encode()
 
 
 def _check(value):
