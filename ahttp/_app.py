@@ -37,7 +37,7 @@ class AppCore:
     # -- routes ----------------------------------------------------------
 
     def __getattr__(self, name):
-        # add_routes, errorhandler, static, static_plan, static_response,
+        # add_routes, errorhandler, static,
         # log_access, url_for, mount, before/after_request and running the
         # hooks: ahttp._app_cold, loaded on first use
         return cold(self, "_app_cold", name)

@@ -28,35 +28,15 @@ def static(self, prefix, directory, index=("index.html", "index.htm"),
         prefix += "/"
     directory = directory.rstrip("/") or "/"
     opts = (directory, tuple(index), max_age, gzip)
-    handler = self._static_handler(prefix, opts)
+    # the static-file module is loaded now, while the heap is in one piece,
+    # not by the first request for a file in a heap the connections have
+    # cut up (see add_route); the handler holds its respond() itself
+    handler = self._static_handler(prefix, opts, load("_static").respond)
     self.router.add("GET", prefix + "<path:_file>", handler)
     self.router.add("GET", prefix, handler)
     if prefix != "/":
         self.router.add("GET", prefix[:-1], handler)
-    # loaded now, while the heap is in one piece, not by the first request
-    # for a file in a heap the connections have cut up (see add_route)
-    load("_static")
     return handler
-
-
-def static_plan(self, request, prefix, opts):
-    _static = load("_static")
-    directory, index, max_age, gzip = opts
-    sub = request.path[len(prefix):] if request.path.startswith(prefix) else ""
-    return _static.plan(request, directory, sub, index, max_age, gzip)
-
-
-def static_response(self, request, prefix, opts):
-    """(response, path, offset, length) for a static request: send the
-    response, then stream `length` bytes of `path` from `offset` when
-    `path` is not None."""
-    status, headers, path, offset, length = self.static_plan(request, prefix, opts)
-    resp = self.Response(status, None, headers=headers,
-                         content_length=length if path is not None else None,
-                         body=None if path is not None else b"")
-    if not length:
-        path = None
-    return resp, path, offset, length
 
 
 def log_access(self, request, status, nbytes):

@@ -211,14 +211,18 @@ class HTTPServer(AppCore):
         # now, while the heap still has a contiguous block for it
         self._rmv = memoryview(bytearray(self.limits.read_size)) if MICROPYTHON else None
 
-    def _static_handler(self, prefix, opts):
-        # The handler app.static() mounts; kept here, not in the cold
-        # module, so serving files does not load the rest of that.
+    def _static_handler(self, prefix, opts, respond):
+        # The handler app.static() mounts (respond: _static.respond); kept
+        # here, not in the cold module, so serving a file goes through no
+        # cold lookup
+        Response = self.Response
+        chunk = self.send_chunk
+
         async def static(reader, writer, request):
-            resp, path, offset, length = self.static_response(request, prefix, opts)
+            resp, path, offset, length = respond(request, prefix, opts, Response)
             await resp.send(writer)
             if path is not None:
-                await sendfile(writer, path, offset, length, self.send_chunk)
+                await sendfile(writer, path, offset, length, chunk)
         return static
 
     def __getattr__(self, name):

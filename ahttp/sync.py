@@ -334,12 +334,16 @@ class HTTPServer(AppCore):
         self._threaded.append(handler)
         return handler
 
-    def _static_handler(self, prefix, opts):
+    def _static_handler(self, prefix, opts, respond):
+        # see the async driver's
+        Response = self.Response
+        chunk = self.send_chunk
+
         def static(reader, writer, request):
-            resp, path, offset, length = self.static_response(request, prefix, opts)
+            resp, path, offset, length = respond(request, prefix, opts, Response)
             resp.send(writer)
             if path is not None:
-                sendfile(writer, path, offset, length, self.send_chunk)
+                sendfile(writer, path, offset, length, chunk)
         return static
 
     # -- running ---------------------------------------------------------

@@ -524,6 +524,37 @@ def test_guess_type():
     assert _static.guess_type("dir.d/noext") == "application/octet-stream"
 
 
+class _NoRealpathOs:
+    """An os module as MicroPython's: no os.path.realpath; ilistdir reports
+    every entry of `links` as a symlink and counts its calls."""
+
+    def __init__(self, links):
+        self.links = links
+        self.scans = 0
+
+    def ilistdir(self, path):
+        self.scans += 1
+        for name in ("a", "b.txt"):
+            yield (name, 0o120000 if name in self.links else 0o100000, 0)
+
+
+def test_symlink_scan_only_where_symlinks_can_exist():
+    # The unix port (VfsPosix) scans each directory on the way and refuses
+    # a symlink; a board's FAT/littlefs cannot hold one: no scan at all.
+    real_os, real_links = _static.os, _static._LINKS
+    try:
+        fake = _NoRealpathOs(links=("b.txt",))
+        _static.os = fake
+        _static._LINKS = True
+        assert _static._inside("/www", "/www/b.txt") is False
+        assert fake.scans == 1
+        _static._LINKS = False
+        assert _static._inside("/www", "/www/b.txt") is True
+        assert fake.scans == 1
+    finally:
+        _static.os, _static._LINKS = real_os, real_links
+
+
 def test_parse_range():
     pr = _static._parse_range
     assert pr("bytes=0-9", 100) == (0, 9)
