@@ -71,6 +71,7 @@ THROUGHPUT = [
 MEMORY = [
     ("heap_app", "Heap after import + 10-route app (.mpy)", "KB"),
     ("heap_app_romfs", "Heap after import + 10-route app (ROMFS)", "KB"),
+    ("heap_app_wasm32", "Heap after import + 10-route app (.mpy, 32-bit WebAssembly port)", "KB"),
     ("heap_serving", "Heap while serving, idle (.mpy)", "KB"),
     ("per_conn", "Heap per idle keep-alive connection", "B"),
     ("per_sse", "Heap per SSE client", "B"),
@@ -244,6 +245,69 @@ def L_free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+# -- a 32-bit MicroPython ---------------------------------------------------------
+
+WASM32_PKG = "@micropython/micropython-webassembly-pyscript@1.29.0-6"
+WASM32_DIR = os.path.join(ROOT, ".venv", "wasm32")     # downloaded, never committed
+
+# Runs an app module to its "bench-heap-app" line on the WebAssembly port.
+# Its os has no getenv and its asyncio waits through JS timers (no poll()
+# queue, no streams): stand-ins, so the app's import and setup run as on a
+# board; the app then stops at run() (the port has no sockets either).
+WASM32_MAIN = """import sys
+class _Env:
+    def getenv(self, name, default=None):
+        return default
+sys.modules["os"] = _Env()
+import asyncio
+from asyncio import core
+core._io_queue = None
+asyncio.start_server = None
+try:
+    import %s
+except Exception as e:
+    print("stopped:", repr(e))
+"""
+
+
+def ensure_wasm32():
+    """The directory holding MicroPython's WebAssembly port (installed with
+    npm on first use), or None without node and npm."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return None
+    mark = os.path.join(WASM32_DIR, "node_modules", "@micropython",
+                        "micropython-webassembly-pyscript", "micropython.mjs")
+    if not os.path.exists(mark):
+        os.makedirs(WASM32_DIR, exist_ok=True)
+        try:
+            subprocess.run([npm, "install", "--prefix", WASM32_DIR, "--no-audit",
+                            "--no-fund", WASM32_PKG], capture_output=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        if not os.path.exists(mark):
+            log("npm could not install %s: no 32-bit heap rows" % WASM32_PKG)
+            return None
+    return WASM32_DIR
+
+
+def wasm32_heap(env_info, server):
+    """Heap (bytes) of the bench app `server` after import + setup, .mpy
+    build, on the 32-bit WebAssembly port; None when unavailable."""
+    port = ensure_wasm32()
+    if port is None:
+        return None
+    main = os.path.join(env_info["tmp"], "wasm32_main_%s.py" % server)
+    with open(main, "w") as f:
+        f.write(WASM32_MAIN % MODULES[server])
+    r = subprocess.run([shutil.which("node"), os.path.join(BENCH, "wasm32.mjs"), port,
+                        env_info["mpy"], main], capture_output=True, text=True, timeout=120)
+    m = re.search(r"bench-heap-app (-?\d+)", r.stdout)
+    if not m:
+        raise OSError("wasm32 %s: %s" % (server, (r.stdout + r.stderr)[-300:]))
+    return int(m.group(1))
 
 
 # -- load ---------------------------------------------------------------------------
@@ -422,6 +486,9 @@ def run_memory(cfg, res, server):
                     (h - cfg.env["romfs_size"]) / 1024 if h is not None else None)
     except OSError as e:
         res.errors.append("memory %s romfs: %s" % (server, e))
+    if server in ("ahttp", "microdot"):   # (the sync app needs sockets to import)
+        h = attempt(res, "%s wasm32 heap" % server, wasm32_heap, cfg.env, server)
+        res.single[("heap_app_wasm32", server)] = h / 1024 if h is not None else None
     if not full:
         return
     try:
@@ -594,6 +661,12 @@ def report(cfg, res, meta):
                "idle keep-alive connection. Smallest heap: the first step of %s "
                "(KB) at which %d sequential and then 10 concurrent GET /hello all "
                "succeed." % (", ".join(str(s) for s in cfg.heap_steps), cfg.sequential))
+    out.append("")
+    out.append("32-bit row: the same .mpy files on MicroPython's WebAssembly port (%s, "
+               "under node; 32-bit words), stopped after setup as the port has no "
+               "sockets; its asyncio has no stream module (on the unix port that is "
+               "~1.7 KB of the figures above). Pointers and object headers are half "
+               "the size there; bytecode and strings are not." % WASM32_PKG)
     out.append("")
     out.append("SSE rows: ahttp sets TCP_NODELAY on every connection, so each event "
                "leaves at once; the floor and microdot keep the socket default (Nagle "
