@@ -51,6 +51,9 @@ async def wait_closed(self):
 
 
 def get_extra_info(self, name, default=None):
+    e = getattr(self._s, "e", None)
+    if e is not None and type(e) is not dict:   # MicroPython: our accept loop
+        return e if name == "peername" else default   # keeps the address alone
     try:
         return self._s.get_extra_info(name)
     except Exception:

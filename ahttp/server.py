@@ -66,8 +66,6 @@ class Stream(RecvBuffer):
         self._s = s
         self.app = app
         self.task = task
-        self._buf = b""
-        self._pos = 0
 
     # -- reading ----------------------------------------------------------
 
@@ -86,11 +84,12 @@ class Stream(RecvBuffer):
             request on a 64-bit port): a generator, which MicroPython awaits
             like one."""
             mv = self.app._rmv
-            if mv is None or type(self._r) is not asyncio.StreamReader:   # testing
-                return (yield from self._r.read(n))
+            r = self._r
+            if mv is None or type(r) is not asyncio.StreamReader:   # testing
+                return (yield from r.read(n))
             if n < len(mv):
                 mv = mv[:n]
-            s = self._r.s
+            s = r.s
             k = None
             while k is None:    # a TLS socket gives None until it has app data
                 yield _io_queue.queue_read(s)
@@ -494,7 +493,9 @@ async def _accept_loop(s, cb, ssl):
                 s2 = ssl.wrap_socket(s2, server_side=True,
                                      do_handshake_on_connect=False)
             s2.setblocking(False)
-            st = Stream(s2, {"peername": addr})
+            # the peer's address alone, not {"peername": addr}: a dict per
+            # connection for one key (Stream.get_extra_info answers it)
+            st = Stream(s2, addr)
             if ssl:
                 # closing a TLS socket whose handshake failed leaves the TCP
                 # socket open (the client hangs, the descriptor leaks until
