@@ -62,12 +62,13 @@ SYNC_MODULES = (
 # board with its code in flash. Tests ask for it (start_app(...,
 # "micropython-romfs"), with their own heapsize for the small-heap claims),
 # and the hello / REST / static integration modules below run against it as
-# one more runtime, at 144k. Their test app has a route for every feature
+# one more runtime, at 160k. Their test app has a route for every feature
 # and holds ~58 KB from ROMFS after start (the hello / REST / static app of
-# test_small_heap: ~37 KB, serves at 64k); at 128k its 10 KB response body
-# fails now and then to find a 10 KB hole in the ~70 KB left.
+# test_small_heap: ~37 KB, serves at 64k); its 10 KB response body now and
+# then finds no 10 KB hole in what is left: at 128k often, at 144k once in
+# a full run (2026-11-30), depending on which tests came before.
 ROMFS_RUNTIMES = ["micropython-romfs"]
-ROMFS_HEAP_KB = int(os.environ.get("AHTTP_ROMFS_HEAP_KB", "144"))
+ROMFS_HEAP_KB = int(os.environ.get("AHTTP_ROMFS_HEAP_KB", "160"))
 SMALL_HEAP_MODULES = (
     "test_http_parse",
     "test_http_keepalive",
