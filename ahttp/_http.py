@@ -128,6 +128,15 @@ class RecvBuffer:
         return out
 
     # bookkeeping of the response side, the same in both drivers
+    def begin(self, request):
+        """A new request on this connection: the last one's response is
+        forgotten (only if there was one: the fast path's common case)."""
+        self.request = request
+        if self.written:
+            self.written = self.status = 0
+            self.discard = False
+            self.response = None
+
     def started(self, response):
         self.response = response
         self.status = response.status

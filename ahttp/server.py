@@ -354,15 +354,11 @@ class HTTPServer(AppCore):
                     await self._send_error(st, request, e.status, e.message, e.headers)
                     linger = True
                     break
-                st.request = request
+                st.begin(request)
                 st.served += 1
                 if framing:
                     from ._body import Body
                     st.body = Body(st, request, framing)
-                if st.written:
-                    st.written = st.status = 0
-                    st.discard = False
-                    st.response = None
                 handler = result = exc = params = None
                 try:
                     handler, params = match(request)

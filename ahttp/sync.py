@@ -546,14 +546,10 @@ class HTTPServer(AppCore):
         except HTTPError as e:
             self._error(c, request, e.status, e.message, e.headers)
             return _LINGER_CLOSE
-        c.request = request
+        c.begin(request)
         if framing:
             SyncBody = load("_sync_body").SyncBody
             c.body = SyncBody(c, request, framing)
-        if c.written:
-            c.written = c.status = 0
-            c.discard = False
-            c.response = None
         handler = result = exc = params = None
         try:
             handler, params = self.match(request)

@@ -146,18 +146,8 @@ probes = []     # writers of /feed?probe=1 streams
 
 @app.route("GET", "/debug/nodelay")
 def debug_nodelay(reader, writer, request):
-    """TCP_NODELAY of the probed streams' sockets, where the runtime can
-    read it back (CPython; MicroPython sockets have no getsockopt: null)."""
-    out = []
-    for w in probes:
-        s = getattr(w, "s", None)                      # sync driver
-        if s is None:
-            try:
-                s = w.get_extra_info("socket")         # CPython asyncio
-            except (KeyError, AttributeError):
-                s = None
-        get = getattr(s, "getsockopt", None)
-        out.append(get(6, 1) if get is not None else None)  # IPPROTO_TCP, TCP_NODELAY
+    from sse_probe import nodelay_of
+    out = nodelay_of(probes)
     del probes[:]
     return {"nodelay": out}
 
