@@ -301,7 +301,13 @@ class FrameParser:
             data = memoryview(data)[k:]
         if self._need:
             k = len(data) if len(data) < self._need else self._need
-            self._pieces.append(bytearray(data if k == len(data) else memoryview(data)[:k]))
+            pieces = self._pieces
+            if type(pieces) is bytearray:       # a big frame's one block
+                f = self._fill
+                pieces[f:f + k] = data if k == len(data) else memoryview(data)[:k]
+                self._fill = f + k
+            else:
+                pieces.append(bytearray(data if k == len(data) else memoryview(data)[:k]))
             self._need -= k
             if k == len(data):
                 return
@@ -319,8 +325,11 @@ class FrameParser:
     def buffered(self):
         """Bytes received but not yet returned as frames."""
         n = len(self._buf) - self._off
-        if self._pieces:
-            for piece in self._pieces:
+        pieces = self._pieces
+        if type(pieces) is bytearray:
+            n += self._fill
+        elif pieces:
+            for piece in pieces:
                 n += len(piece)
         return n
 
@@ -435,10 +444,25 @@ class FrameParser:
                 if self._off >= len(self._buf):
                     self._buf = bytearray()
                     self._off = 0
+            elif n >= _COLLECT_AT:
+                # A big frame: one block for the whole payload, taken now,
+                # while the heap still has a hole that big, and each read
+                # copied into it. Pieces kept as they came would each stay
+                # between the reads freed around them, cutting the free
+                # space into holes too small for the message handed over.
+                if _gc is not None:
+                    _gc.collect()
+                whole = bytearray(n)
+                if avail:
+                    whole[:avail] = memoryview(self._buf)[self._off:]
+                self._pieces = whole
+                self._fill = avail
+                self._buf = bytearray()
+                self._off = 0
+                self._need = n - avail
+                return None
             elif n >= _BIG:
                 # Collect the pieces as they come: no growth, no big block.
-                if n >= _COLLECT_AT and _gc is not None:
-                    _gc.collect()
                 self._pieces = [self._buf[self._off:]] if avail else []
                 self._buf = bytearray()
                 self._off = 0

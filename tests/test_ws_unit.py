@@ -442,6 +442,23 @@ def test_parser_works_under_micropython():
     assert out.stdout.strip() == b"frames ok", out.stderr.decode() + out.stdout.decode()
 
 
+def test_a_big_frame_is_received_into_one_block():
+    # One bytearray for the whole payload, filled as reads come (nothing
+    # long-lived between the reads: the heap keeps its big free blocks).
+    payload = bytes(i & 255 for i in range(20000))
+    data = client_frame(_ws.OP_BINARY, payload)
+    head = len(data) - len(payload)
+    parser = _ws.FrameParser(max_frame_size=None)
+    parser.feed(data[:5000])
+    assert parser.next_frame() is None
+    assert type(parser._pieces) is bytearray and len(parser._pieces) == len(payload)
+    assert parser.buffered() == 5000 - head
+    for i in range(5000, len(data), 3333):
+        parser.feed(data[i:i + 3333])
+    assert parser.next_frame() == (True, _ws.OP_BINARY, bytearray(payload))
+    assert parser.buffered() == 0
+
+
 # -- after a protocol error -------------------------------------------------------
 
 def test_after_an_error_frames_are_skipped_unbuffered_until_the_close_reply():
