@@ -79,8 +79,10 @@ def encode_event(data=None, event=None, id=None, retry=None):
                     return b"id: %d\ndata: %s\n\n" % (id, text)
                 return ("id: %d\ndata: %s\n\n" % (id, text)).encode()
         elif type(id) is int:
-            return ("event: %s\nid: %d\ndata: %s\n\n"
-                    % (_text(event, "event"), id, text)).encode()
+            event = _text(event, "event")
+            if MICROPYTHON:
+                return b"event: %s\nid: %d\ndata: %s\n\n" % (event, id, text)
+            return ("event: %s\nid: %d\ndata: %s\n\n" % (event, id, text)).encode()
     out = ""
     if event is not None:
         out = "event: " + _text(event, "event") + "\n"
