@@ -161,11 +161,12 @@ class Broadcaster(BroadcastCore):
     (`@app.thread`). `heartbeat` seconds of silence on a stream send it a
     comment; a stream that cannot be written within the server's
     send_timeout is dropped. Without threads, a stream holds the server, so
-    only a producer in another thread could feed it."""
+    only a producer in another thread could feed it. `detach` is accepted
+    for the async signature: a stream here always runs in its handler."""
 
     def __init__(self, ring=32, max_subscribers=16, heartbeat=15, first_id=1,
                  on_lag="skip", gap_event="skipped", retry=None, watch=False,
-                 nodelay=True):
+                 nodelay=True, detach=False):
         BroadcastCore.__init__(self, ring, max_subscribers, first_id, on_lag,
                                gap_event, retry)
         if not nodelay:

@@ -52,6 +52,7 @@ class Stream(RecvBuffer):
     response = None
     taken = False
     closed = False
+    detached = False
     eof = False
     idle = True          # waiting for a request (stop() may close it)
     served = 0           # requests answered on this connection
@@ -182,6 +183,13 @@ class Stream(RecvBuffer):
     def close(self):
         self.closed = True
         self._s.close()
+
+    def detach(self):
+        """The handler hands the connection on (sse.Broadcaster with
+        detach=True): when it returns, the server forgets the connection
+        without closing it, and this object, the request and the
+        connection's coroutine are freed."""
+        self.detached = True
 
 
 class HTTPServer(AppCore):
@@ -412,24 +420,25 @@ class HTTPServer(AppCore):
         finally:
             if st is not None:
                 st.deadline = None
-            try:
-                if linger:
-                    await self._linger(st)
-            except (Exception, asyncio.CancelledError):
-                pass
-            try:
-                wstream.close()
-                raw = getattr(wstream, "raw", None)   # TLS on MicroPython:
-                if raw is not None:                   # see _accept_loop
-                    raw.close()
-                if st is not None:   # bounded: CPython's close waits to flush
-                    st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
-                await wstream.wait_closed()
-            except (Exception, asyncio.CancelledError):
-                # a client that reads nothing: drop what we had for it
-                abort = getattr(getattr(wstream, "transport", None), "abort", None)
-                if abort is not None:
-                    abort()
+            if st is None or not st.detached:    # (detached: not ours to close)
+                try:
+                    if linger:
+                        await self._linger(st)
+                except (Exception, asyncio.CancelledError):
+                    pass
+                try:
+                    wstream.close()
+                    raw = getattr(wstream, "raw", None)   # TLS on MicroPython:
+                    if raw is not None:                   # see _accept_loop
+                        raw.close()
+                    if st is not None:   # bounded: CPython's close waits to flush
+                        st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
+                    await wstream.wait_closed()
+                except (Exception, asyncio.CancelledError):
+                    # a client that reads nothing: drop what we had for it
+                    abort = getattr(getattr(wstream, "transport", None), "abort", None)
+                    if abort is not None:
+                        abort()
             self._conns.pop(st, None)
 
     async def _complete(self, st, request, handler, params, result, exc):

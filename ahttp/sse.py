@@ -74,6 +74,7 @@ class EventSource:
     _lock = None
     _last = 0
     _on_close = None          # callback, set by a Broadcaster
+    _timeout = None           # seconds per drain, once detached from the server
 
     def __init__(self, reader, writer, request=None, headers=None,
                  heartbeat=None, retry=None, watch=False):
@@ -165,7 +166,14 @@ class EventSource:
         if self.closed:
             raise _closed_error(self._errno)
         try:
-            await self.writer.drain()
+            if self._timeout:      # a detached stream: no server deadline
+                import asyncio
+                try:
+                    await asyncio.wait_for(self.writer.drain(), self._timeout)
+                except asyncio.TimeoutError:
+                    raise OSError(110, "send timed out: client is not reading")
+            else:
+                await self.writer.drain()
         except BaseException as e:   # OSError, or cancelled by the server
             self._fail(e)
             raise
@@ -251,15 +259,23 @@ class Broadcaster(BroadcastCore):
       event rates, for up to one delayed-ACK time of added latency on an
       event that closely follows another (see docs/sse.md). The default
       sends each event at once.
+    - `detach=True` (MicroPython): `serve()` returns once the stream's head
+      is out and the stream goes on in a task of its own that holds only
+      the socket, so the connection's coroutine, the handler's, the request
+      and its headers are freed: about half a stream's heap. The stream no
+      longer counts against the server's max_connections (max_subscribers
+      bounds it) and is not closed by `app.stop()`: `close()` the
+      broadcaster for that. No `watch`. Elsewhere a stream runs as usual.
     """
 
     def __init__(self, ring=32, max_subscribers=16, heartbeat=15, first_id=1,
                  on_lag="skip", gap_event="skipped", retry=None, watch=False,
-                 nodelay=True):
+                 nodelay=True, detach=False):
         BroadcastCore.__init__(self, ring, max_subscribers, first_id, on_lag,
                                gap_event, retry)
         if not nodelay:
             self.nodelay = False
+        self.detach = detach
         self.heartbeat_interval = heartbeat
         self.watch = watch
         self._event = None
@@ -330,10 +346,34 @@ class Broadcaster(BroadcastCore):
         lid, sub = self.admit(request, last_event_id)
         if sub is None:             # full, or the broadcaster is closed
             return _answer_full(writer)
-        es = EventSource(reader, writer, request, headers=headers,
-                         retry=self.retry, watch=self.watch)
+        es = EventSource(reader, writer, request, headers=headers, retry=self.retry,
+                         watch=self.watch and not self.detach)
         es.last_event_id = lid
+        if self.detach:
+            return self._detached(es, sub)
         return self.stream(es, sub)
+
+    async def _detached(self, es, sub):
+        # serve() with detach=True: the head, then the stream in a task of
+        # its own with the socket's asyncio stream as its writer
+        import asyncio
+        writer = es.writer
+        try:
+            await es._start()
+        except OSError:
+            self.unsubscribe(sub)
+            return
+        s = getattr(writer, "_s", None)
+        detach = getattr(writer, "detach", None)
+        if (es.closed or detach is None or getattr(s, "out_buf", None) is None
+                or self.closed):
+            await self.stream(es, sub)      # not MicroPython's asyncio: as usual
+            return
+        detach()
+        es._timeout = writer.app.limits.send_timeout
+        es.writer = s
+        es.reader = es.request = None
+        asyncio.create_task(self.stream(es, sub))
 
     async def stream(self, es, sub=None):
         """Feed an EventSource until its client goes away (its head is sent
@@ -358,9 +398,10 @@ class Broadcaster(BroadcastCore):
         # MicroPython: a write goes straight to the socket when it can, and
         # what it could not take waits in out_buf. With out_buf empty there
         # is nothing to drain, and asyncio's drain() would only yield: skip
-        # it (this loop still yields at event.wait() once caught up).
-        s = getattr(es.writer, "_s", None)
-        direct = s is not None and getattr(s, "out_buf", None) is not None
+        # it (this loop still yields at event.wait() once caught up). A
+        # detached stream's writer is asyncio's stream itself.
+        s = getattr(es.writer, "_s", es.writer)
+        direct = getattr(s, "out_buf", None) is not None
         if direct:
             sub.es = es       # publish() may write to its socket directly
             sub.w = s
@@ -395,6 +436,13 @@ class Broadcaster(BroadcastCore):
             self.unsubscribe(sub)
             es._on_close = None
             es.close()
+            if es._timeout:
+                # detached: no server closes the socket, and MicroPython's
+                # Stream.close() leaves that to wait_closed()
+                try:
+                    s.s.close()
+                except Exception:
+                    pass
 
     async def _beat(self):
         import asyncio

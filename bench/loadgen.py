@@ -143,7 +143,7 @@ def idle_keepalive_cost(port, n=10):
         time.sleep(0.2)
 
 
-def sse_client_cost(port, n=10):
+def sse_client_cost(port, n=10, path="/sse"):
     """Heap bytes per connected SSE client (producer stopped)."""
     http_get(port, "/_produce?on=0")
     base = heap(port)
@@ -152,7 +152,7 @@ def sse_client_cost(port, n=10):
         for _ in range(n):
             s = socket.create_connection((HOST, port), timeout=5)
             socks.append(s)
-            s.sendall(_request("/sse"))
+            s.sendall(_request(path))
             data = b""
             while b"\r\n\r\n" not in data:
                 chunk = s.recv(4096)

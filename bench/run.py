@@ -75,6 +75,7 @@ MEMORY = [
     ("heap_serving", "Heap while serving, idle (.mpy)", "KB"),
     ("per_conn", "Heap per idle keep-alive connection", "B"),
     ("per_sse", "Heap per SSE client", "B"),
+    ("per_sse_detached", "Heap per SSE client, `Broadcaster(detach=True)`", "B"),
     ("min_heap_mpy", "Smallest -X heapsize serving sequential + 10 concurrent GETs (.mpy)", "KB"),
     ("min_heap_py", "Smallest -X heapsize serving sequential + 10 concurrent GETs (.py)", "KB"),
     ("code_py_hello", "Code imported, hello app (.py)", "bytes"),
@@ -495,6 +496,10 @@ def run_memory(cfg, res, server):
         with Server(cfg.env, server, "mp", features=FULL, build="mpy") as srv:
             res.single[("per_sse", server)] = attempt(res, "%s per-sse" % server,
                                                       L.sse_client_cost, srv.port)
+            if server == "ahttp":
+                res.single[("per_sse_detached", server)] = attempt(
+                    res, "%s per-sse detached" % server, L.sse_client_cost, srv.port,
+                    10, "/sse-detached")
             attempt(res, "%s static" % server, L.download, srv.port,
                     "/static/big.bin", 0.05, srv=srv)
             attempt(res, "%s ws" % server, L.ws_echo, srv.port, 16, 0.05)

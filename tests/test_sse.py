@@ -281,8 +281,9 @@ def test_broadcast_subscriber_limit_answers_503(start_app, runtime):
     assert status == 503
 
 
-def test_broadcast_disconnect_all_ends_streams_and_clients_resume(start_app, runtime):
-    app = start_app(APP, runtime)
+@pytest.mark.parametrize("detach", ["0", "1"], ids=["task", "detached"])
+def test_broadcast_disconnect_all_ends_streams_and_clients_resume(start_app, runtime, detach):
+    app = start_app(APP, runtime, env={"SSE_DETACH": detach})
 
     async def run():
         s = (await _open_many(app.port, 1))[0]
@@ -337,10 +338,13 @@ def test_killed_client_ends_the_handler_loop_within_two_heartbeats(start_app, ru
     assert st["active"] == 0
 
 
-@pytest.mark.parametrize("watch", ["0", "1"])
-def test_killed_subscriber_is_unsubscribed_and_its_memory_freed(start_app, runtime, watch):
-    # watch=0: found by the broadcaster's heartbeat writes (2 at most).
-    app = start_app(APP, runtime, env={"SSE_HEARTBEAT": "0.5", "SSE_WATCH": watch})
+@pytest.mark.parametrize("mode", ["heartbeat", "watch", "detached"])
+def test_killed_subscriber_is_unsubscribed_and_its_memory_freed(start_app, runtime, mode):
+    # heartbeat, detached: found by the broadcaster's heartbeat writes (2 at
+    # most); watch: by the task reading the connection.
+    app = start_app(APP, runtime, env={"SSE_HEARTBEAT": "0.5",
+                                       "SSE_WATCH": "1" if mode == "watch" else "0",
+                                       "SSE_DETACH": "1" if mode == "detached" else "0"})
     # one stream first: what the first subscriber loads once (code, the
     # wake event, the heartbeat task's frames) is not a leak
     _kill_client_mid_stream(app, "/feed")
@@ -411,6 +415,57 @@ def test_fanout_20_clients_micropython_small_heap(start_app, tmp_path, build):
     else:
         app = start_app(APP, "micropython", heapsize=FANOUT_HEAP[build],
                         extra_path=[_mpy_build(tmp_path)], env=env)
+    r, ok, ids, stuck, st = _fanout(app, 20, 30, stalled=1, stalled_events=640,
+                                    size=400, batch=5)
+    assert all(ok)
+    want = list(range(1, r["last"] + 1))
+    assert all(x == want for x in ids)
+    assert stuck == [0]
+    assert st["subscribers"] == 21
+    assert st["max_behind"] > 0
+    assert app.alive()
+
+
+def _stream_heap(app, n):
+    """Heap per stream (MicroPython) of n streams, and their ids after a
+    burst of 5 events."""
+    async def run():
+        loop = asyncio.get_running_loop()
+        get = lambda path: loop.run_in_executor(
+            None, lambda: httpx.get(app.url + path, timeout=10).json())
+        base = (await get("/debug/stats"))["mem_alloc"]
+        streams = await _open_many(app.port, n)
+        try:
+            await asyncio.sleep(0.3)
+            st = await get("/debug/stats")
+            assert st["subscribers"] == n, st
+            r = await get("/burst?n=5")
+            await asyncio.wait_for(asyncio.gather(*(
+                s.read_until(lambda s: len(s.events) >= 5) for s in streams)), 30)
+            return (st["mem_alloc"] - base) / n, r, [s.ids() for s in streams]
+        finally:
+            for s in streams:
+                s.close()
+    return asyncio.run(run())
+
+
+def test_detached_streams_hold_half_the_heap_and_get_every_event(start_app):
+    # Broadcaster(detach=True): the handler returns, the stream goes on in
+    # a task holding the socket only (no connection coroutine, handler
+    # frame, request or headers)
+    per = {}
+    for detach in ("0", "1"):
+        app = start_app(APP, "micropython", env={"SSE_DETACH": detach})
+        per[detach], r, ids = _stream_heap(app, 10)
+        assert ids == [list(range(r["first"], r["last"] + 1))] * 10
+        assert httpx.get(app.url + "/fixed", timeout=10).status_code == 200
+        app.stop()
+    assert per["1"] < 0.6 * per["0"], per
+
+
+def test_detached_fanout_20_clients_beside_a_stalled_one(start_app):
+    app = start_app(APP, "micropython", env={"SSE_DETACH": "1", "SSE_RING": "32",
+                                             "SSE_SEND_TIMEOUT": "60"})
     r, ok, ids, stuck, st = _fanout(app, 20, 30, stalled=1, stalled_events=640,
                                     size=400, batch=5)
     assert all(ok)

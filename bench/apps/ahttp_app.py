@@ -86,6 +86,13 @@ if "sse" in FEATURES:
     async def sse_nagle(reader, writer, request):
         await feed_nagle.serve(reader, writer, request)
 
+    # streams that outlive their handler (a memory row of their own)
+    feed_detached = Broadcaster(ring=64, max_subscribers=100, heartbeat=0, detach=True)
+
+    @app.route("GET", "/sse-detached")
+    async def sse_detached(reader, writer, request):
+        await feed_detached.serve(reader, writer, request)
+
     @app.route("GET", "/_produce")
     async def produce(reader, writer, request):
         producing[0] = request.args.get("on") == "1"

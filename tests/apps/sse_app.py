@@ -4,7 +4,8 @@ would differ: CPython reports tracemalloc-free numbers, so only the
 MicroPython figures mean anything).
 
 Env: AHTTP_HOST/AHTTP_PORT, SSE_RING, SSE_MAX_SUBS, SSE_HEARTBEAT (seconds,
-float), SSE_SEND_TIMEOUT, SSE_NODELAY (0: Broadcaster(nodelay=False)).
+float), SSE_SEND_TIMEOUT, SSE_NODELAY (0: Broadcaster(nodelay=False)),
+SSE_DETACH (1: Broadcaster(detach=True)).
 """
 import asyncio
 import gc
@@ -26,7 +27,8 @@ app = HTTPServer(send_timeout=float(env("SSE_SEND_TIMEOUT", "3")),
 feed = Broadcaster(ring=int(env("SSE_RING", "64")),
                    max_subscribers=int(env("SSE_MAX_SUBS", "300")),
                    heartbeat=HB or None, watch=env("SSE_WATCH", "0") == "1",
-                   nodelay=env("SSE_NODELAY", "1") == "1")
+                   nodelay=env("SSE_NODELAY", "1") == "1",
+                   detach=env("SSE_DETACH", "0") == "1")
 stats = {"active": 0, "ended": 0, "errors": 0}
 
 # The sequence the client tests check field by field.
