@@ -30,8 +30,10 @@ WWW = HERE + "/sensor_www"
 
 INTERVAL = float(os.getenv("SENSOR_INTERVAL") or 1)
 # 120 readings kept: a browser away for two minutes (at 1/s) misses nothing.
+# detach=True: on MicroPython an open page costs its socket and ~1 KB, not
+# the ~2 KB of a handler waiting for it to close (docs/sse.md).
 feed = Broadcaster(ring=120, max_subscribers=8, heartbeat=15,
-                   retry=int(os.getenv("SSE_RETRY") or 2000))
+                   retry=int(os.getenv("SSE_RETRY") or 2000), detach=True)
 app = HTTPServer()
 
 
