@@ -23,6 +23,7 @@ the first POST/PUT/PATCH route and with app.static().
 import json
 import os
 import subprocess
+import time
 
 import httpx
 import pytest
@@ -115,4 +116,19 @@ def test_many_concurrent_connections(server):
         for c in conns:
             c.close()
     assert server.alive(), server.log()
-    assert httpx.get(server.url + "/", timeout=10).text == "hello"
+    # Then it serves again: at once, or (on a loaded machine) once the 30
+    # connections' teardown has given their memory back. A refusal (503, or
+    # a close when even that finds no memory) is allowed meanwhile; going
+    # on refusing is not.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            r = httpx.get(server.url + "/", timeout=10)
+            if r.status_code == 200:
+                break
+            assert r.status_code == 503, r
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, server.log()[-2000:]
+        time.sleep(0.2)
+    assert r.text == "hello"
