@@ -438,9 +438,14 @@ class Broadcaster(BroadcastCore):
             es.close()
             if es._timeout:
                 # detached: no server closes the socket, and MicroPython's
-                # Stream.close() leaves that to wait_closed()
+                # Stream.close() leaves that to wait_closed(); under TLS
+                # the accept loop keeps the TCP socket as `raw` (see
+                # server._accept_loop)
                 try:
                     s.s.close()
+                    raw = getattr(s, "raw", None)
+                    if raw is not None:
+                        raw.close()
                 except Exception:
                     pass
 

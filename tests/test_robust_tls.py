@@ -3,9 +3,12 @@ CLI; MicroPython's Mbed TLS build wants DER, CPython PEM). HTTPS works; a
 plain-HTTP client on the TLS port, a TLS client on the plain port and a
 truncated handshake all fail cleanly, and the server goes on serving.
 """
+import json
+import os
 import socket
 import ssl
 import subprocess
+import time
 
 import pytest
 
@@ -135,8 +138,6 @@ def test_tls_client_on_the_plain_port_fails_cleanly(servers, cert):
 def test_failed_handshakes_leak_no_sockets(servers, cert):
     # Plain-HTTP clients that leave again: every server-side socket of
     # theirs is closed (no CLOSE-WAIT descriptors pile up in the server).
-    import os
-    import time
     tls, _ = servers
     fd_dir = "/proc/%d/fd" % tls.proc.pid
     https_get(tls.port, cert)
@@ -155,3 +156,44 @@ def test_failed_handshakes_leak_no_sockets(servers, cert):
         time.sleep(0.5)
     assert after <= before, "%d descriptors before, %d after 10 failed handshakes" % (before, after)
     assert https_get(tls.port, cert) == [b"hello"]
+
+
+def test_detached_sse_streams_over_tls_give_their_sockets_back(servers, cert):
+    # Broadcaster(detach=True) (a stream as usual on CPython): the stream
+    # closes its own socket, TCP included, when its client is gone.
+    tls, _ = servers
+    fd_dir = "/proc/%d/fd" % tls.proc.pid
+
+    def open_stream():
+        raw = socket.create_connection(("127.0.0.1", tls.port), 10)
+        s = client_ctx(cert).wrap_socket(raw, server_hostname="127.0.0.1")
+        s.sendall(get("/feed"))
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            buf += s.recv(4096)
+        assert buf.startswith(b"HTTP/1.1 200 "), buf
+        return s, buf
+
+    def subscribers():
+        return json.loads(https_get(tls.port, cert, "/feed?publish=1")[0])["subscribers"]
+
+    def until_none_left():
+        deadline = time.monotonic() + 15     # heartbeats every 0.5 s find them
+        while subscribers():
+            assert time.monotonic() < deadline, tls.log()[-2000:]
+            time.sleep(0.2)
+
+    s, _ = open_stream()          # the first stream makes the broadcaster
+    s.close()
+    until_none_left()
+    before = len(os.listdir(fd_dir))
+    streams = [open_stream() for _ in range(5)]
+    assert subscribers() == 5
+    for s, buf in streams:        # every stream gets the events published
+        while buf.count(b"data: tick") < 1:
+            buf += s.recv(4096)
+        s.close()
+    until_none_left()
+    assert len(os.listdir(fd_dir)) <= before, tls.log()[-2000:]
+    assert https_get(tls.port, cert, "/")[0] == b"hello"
+

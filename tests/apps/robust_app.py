@@ -102,6 +102,20 @@ async def sse(reader, writer, request):
     stats["sse_done"] += 1
 
 
+feeds = []      # a detached Broadcaster, made on first use
+
+
+@app.route("GET", "/feed")
+async def feed(reader, writer, request):
+    if not feeds:
+        from ahttp.sse import Broadcaster
+        feeds.append(Broadcaster(ring=8, max_subscribers=20, heartbeat=0.5, detach=True))
+    if request.args.get("publish"):
+        feeds[0].publish("tick")
+        return {"subscribers": len(feeds[0].subscribers)}
+    await feeds[0].serve(reader, writer, request)
+
+
 @app.route("GET", "/ws")
 async def ws_echo(reader, writer, request):
     from ahttp.ws import WebSocket
