@@ -47,15 +47,13 @@ CLOSE_INTERNAL = const(1011)
 DEFAULT_MAX_MESSAGE = const(65536)
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-# Payloads at least this big are collected as the list of pieces read, not
-# in one growing buffer: on a board the heap is fragmented, and the only
-# block as big as the message is then the bytes/str handed to the handler,
-# joined once.
+# A frame at least this big that has not all arrived gets one block of its
+# size, filled as reads come (see FrameParser._next); smaller ones wait in
+# the receive buffer.
 _BIG = const(512)
 _UNMASK_CHUNK = const(256)
 _JOIN = const(8192)         # frames up to this size are written in one piece
-_COLLECT_AT = const(8192)   # MicroPython: gc before collecting a frame this big,
-                            # so its pieces do not split the remaining free blocks
+_COLLECT_AT = const(8192)   # MicroPython: gc before taking a block this big
 _PIECE = const(4096)        # big messages are sent in pieces of this size
 _AGAIN = object()
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -265,8 +263,8 @@ def apply_mask(buf, mask):
 class FrameParser:
     """Bytes in, frames out: `feed(data)`, then `next_frame()` returns
     (fin, opcode, payload), or None when more bytes are needed. The payload
-    is unmasked, in a bytearray, or for a big frame that arrived in several
-    reads a list of bytearrays (see _BIG).
+    is unmasked, in a bytearray (a big frame's is filled as reads come, see
+    _BIG).
 
     Headers are validated before the payload is buffered (reserved bits and
     opcodes, control frame rules, masking, `max_frame_size`), and `on_header`
@@ -282,8 +280,9 @@ class FrameParser:
         self._buf = bytearray()
         self._off = 0
         self._hdr = None        # (fin, opcode, length, mask, header_len)
-        self._pieces = None     # payload pieces of a big frame
-        self._need = 0          # payload bytes still to come into _pieces
+        self._whole = None      # a big frame's payload, filled as reads come
+        self._fill = 0          # bytes of it received
+        self._need = 0          # and still to come
         # After a protocol error: validate nothing, drop every payload
         # unbuffered, return only close frames (to finish the handshake).
         self.discard = False
@@ -301,13 +300,9 @@ class FrameParser:
             data = memoryview(data)[k:]
         if self._need:
             k = len(data) if len(data) < self._need else self._need
-            pieces = self._pieces
-            if type(pieces) is bytearray:       # a big frame's one block
-                f = self._fill
-                pieces[f:f + k] = data if k == len(data) else memoryview(data)[:k]
-                self._fill = f + k
-            else:
-                pieces.append(bytearray(data if k == len(data) else memoryview(data)[:k]))
+            f = self._fill
+            self._whole[f:f + k] = data if k == len(data) else memoryview(data)[:k]
+            self._fill = f + k
             self._need -= k
             if k == len(data):
                 return
@@ -325,17 +320,13 @@ class FrameParser:
     def buffered(self):
         """Bytes received but not yet returned as frames."""
         n = len(self._buf) - self._off
-        pieces = self._pieces
-        if type(pieces) is bytearray:
+        if self._whole is not None:
             n += self._fill
-        elif pieces:
-            for piece in pieces:
-                n += len(piece)
         return n
 
     def wanted(self):
         """How many more bytes the current frame needs (at least 1)."""
-        if self._pieces is not None:
+        if self._whole is not None:
             return max(1, self._need)
         avail = len(self._buf) - self._off
         if self._hdr is not None:
@@ -407,11 +398,11 @@ class FrameParser:
 
     def _next(self):
         hdr = self._hdr
-        if self._pieces is not None:
+        if self._whole is not None:
             if self._need:
                 return None
-            payload = self._pieces
-            self._pieces = None
+            payload = self._whole
+            self._whole = None
         else:
             refused = False
             if hdr is None:
@@ -444,26 +435,21 @@ class FrameParser:
                 if self._off >= len(self._buf):
                     self._buf = bytearray()
                     self._off = 0
-            elif n >= _COLLECT_AT:
-                # A big frame: one block for the whole payload, taken now,
-                # while the heap still has a hole that big, and each read
-                # copied into it. Pieces kept as they came would each stay
-                # between the reads freed around them, cutting the free
-                # space into holes too small for the message handed over.
-                if _gc is not None:
+            elif n >= _BIG:
+                # One block for the whole payload, taken now (for a big one
+                # after a collection, while the heap still has a hole that
+                # big), each read copied into it: no growing buffer, and
+                # nothing long-lived between the reads. Pieces kept as they
+                # came would each stay between the reads freed around them,
+                # cutting the free space into holes too small for the
+                # message handed over.
+                if n >= _COLLECT_AT and _gc is not None:
                     _gc.collect()
                 whole = bytearray(n)
                 if avail:
                     whole[:avail] = memoryview(self._buf)[self._off:]
-                self._pieces = whole
+                self._whole = whole
                 self._fill = avail
-                self._buf = bytearray()
-                self._off = 0
-                self._need = n - avail
-                return None
-            elif n >= _BIG:
-                # Collect the pieces as they come: no growth, no big block.
-                self._pieces = [self._buf[self._off:]] if avail else []
                 self._buf = bytearray()
                 self._off = 0
                 self._need = n - avail
@@ -473,14 +459,7 @@ class FrameParser:
         self._hdr = None
         mask = hdr[3]
         if mask is not None:
-            if type(payload) is list:
-                pos = 0
-                for piece in payload:
-                    r = pos & 3
-                    apply_mask(piece, mask[r:] + mask[:r] if r else mask)
-                    pos += len(piece)
-            else:
-                apply_mask(payload, mask)
+            apply_mask(payload, mask)
         return (hdr[0], hdr[1], payload)
 
 
@@ -526,7 +505,7 @@ def _valid_prefix(tail):
 
 
 class Utf8Validator:
-    """Incremental UTF-8 decoding for text split across frames or pieces:
+    """Incremental UTF-8 decoding for text split across frames:
     feed() decodes and returns the complete prefix, carries up to 3 bytes of
     an unfinished character, and fails (1007) as soon as no continuation
     could make the text valid."""
@@ -664,28 +643,22 @@ class Protocol:
                 return (PING, bytes(payload))
             if opcode == OP_PONG:
                 return (PONG, bytes(payload))
-            if type(payload) is not list:
-                if fin and opcode != OP_CONT:       # the common case
-                    if opcode == OP_TEXT:
-                        return (MESSAGE, decode_utf8(payload))
-                    return (MESSAGE, bytes(payload))
-                payload = [payload]
+            if fin and opcode != OP_CONT:       # the common case
+                if opcode == OP_TEXT:
+                    return (MESSAGE, decode_utf8(payload))
+                return (MESSAGE, bytes(payload))
             if opcode != OP_CONT:
                 self._msg_op = opcode
                 self._parts = []
                 if opcode == OP_TEXT:
                     self._utf8 = Utf8Validator()
             parts = self._parts
-            last = len(payload) - 1
             if self._msg_op == OP_TEXT:
-                # Decode piece by piece: fails fast, and the pieces of the
-                # message are never all held as bytes next to the str.
-                utf8 = self._utf8
-                for i in range(len(payload)):
-                    parts.append(utf8.feed(payload[i], fin and i == last))
-                    payload[i] = None
+                # Decode fragment by fragment: fails fast, and the fragments
+                # are never all held as bytes next to the str.
+                parts.append(self._utf8.feed(payload, fin))
             else:
-                parts.extend(payload)
+                parts.append(payload)
             if not fin:
                 continue
             self._parts = None
@@ -757,7 +730,7 @@ class Protocol:
         self.close_reason = error.reason
         self.parser.discard = True
         self.parser._hdr = None
-        self.parser._pieces = None
+        self.parser._whole = None
         self.parser._need = 0
         if self.close_sent:
             return None

@@ -451,7 +451,7 @@ def test_a_big_frame_is_received_into_one_block():
     parser = _ws.FrameParser(max_frame_size=None)
     parser.feed(data[:5000])
     assert parser.next_frame() is None
-    assert type(parser._pieces) is bytearray and len(parser._pieces) == len(payload)
+    assert type(parser._whole) is bytearray and len(parser._whole) == len(payload)
     assert parser.buffered() == 5000 - head
     for i in range(5000, len(data), 3333):
         parser.feed(data[i:i + 3333])
