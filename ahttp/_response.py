@@ -17,6 +17,15 @@ _CLOSE_H = b"Connection: close\r\n"
 _KEEP_H = b"Connection: keep-alive\r\n"
 
 
+# MicroPython formats bytes % str into one bytes object (no str to encode
+# afterwards); CPython refuses that, so there the formats stay str.
+_HEAD = "HTTP/1.1 %d %s\r\nServer: %s\r\n"
+_HEAD_CT = _HEAD + "Content-Type: %s\r\n"
+if MICROPYTHON:
+    _HEAD = _HEAD.encode()
+    _HEAD_CT = _HEAD_CT.encode()
+
+
 def head_prefix(status, ctype):
     """Status line, Server and Content-Type as bytes. Built per response
     (the fast path's are the constants _P200): a cache filled while
@@ -24,14 +33,10 @@ def head_prefix(status, ctype):
     board's free memory in small pieces. One format, one object."""
     if ctype:
         _check(ctype)
-        if MICROPYTHON:     # bytes % str: no str to encode afterwards
-            return (b"HTTP/1.1 %d %s\r\nServer: %s\r\nContent-Type: %s\r\n"
-                    % (status, reason(status), SERVER, ctype))
-        return ("HTTP/1.1 %d %s\r\nServer: %s\r\nContent-Type: %s\r\n"
-                % (status, reason(status), SERVER, ctype)).encode()
-    if MICROPYTHON:
-        return b"HTTP/1.1 %d %s\r\nServer: %s\r\n" % (status, reason(status), SERVER)
-    return ("HTTP/1.1 %d %s\r\nServer: %s\r\n" % (status, reason(status), SERVER)).encode()
+        h = _HEAD_CT % (status, reason(status), SERVER, ctype)
+    else:
+        h = _HEAD % (status, reason(status), SERVER)
+    return h if MICROPYTHON else h.encode()
 
 
 def _check(value):

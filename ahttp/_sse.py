@@ -58,6 +58,15 @@ def encode_data(data):
     return json.dumps(data, separators=(",", ":"))
 
 
+# The shapes a broadcaster publishes most, one format each: bytes on
+# MicroPython (bytes % str gives one object, no encode()), str on CPython.
+_ID_DATA = "id: %d\ndata: %s\n\n"
+_EVENT_ID_DATA = "event: %s\n" + _ID_DATA
+if MICROPYTHON:
+    _ID_DATA = _ID_DATA.encode()
+    _EVENT_ID_DATA = _EVENT_ID_DATA.encode()
+
+
 def encode_event(data=None, event=None, id=None, retry=None):
     """The bytes of one event, ending with the blank line that dispatches it.
 
@@ -75,14 +84,11 @@ def encode_event(data=None, event=None, id=None, retry=None):
         # what a broadcaster publishes most: one line of data, an int id
         if event is None:
             if type(id) is int:
-                if MICROPYTHON:    # bytes % str: one allocation, no encode()
-                    return b"id: %d\ndata: %s\n\n" % (id, text)
-                return ("id: %d\ndata: %s\n\n" % (id, text)).encode()
+                e = _ID_DATA % (id, text)
+                return e if MICROPYTHON else e.encode()
         elif type(id) is int:
-            event = _text(event, "event")
-            if MICROPYTHON:
-                return b"event: %s\nid: %d\ndata: %s\n\n" % (event, id, text)
-            return ("event: %s\nid: %d\ndata: %s\n\n" % (event, id, text)).encode()
+            e = _EVENT_ID_DATA % (_text(event, "event"), id, text)
+            return e if MICROPYTHON else e.encode()
     out = ""
     if event is not None:
         out = "event: " + _text(event, "event") + "\n"

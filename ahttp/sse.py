@@ -353,15 +353,23 @@ class Broadcaster(BroadcastCore):
             return self._detached(es, sub)
         return self.stream(es, sub)
 
+    async def _begin(self, es, sub):
+        # the stream's head, unless sent; False (the slot given back) when
+        # the client is already gone
+        if not es._started:
+            try:
+                await es._start()
+            except OSError:
+                self.unsubscribe(sub)
+                return False
+        return True
+
     async def _detached(self, es, sub):
         # serve() with detach=True: the head, then the stream in a task of
         # its own with the socket's asyncio stream as its writer
         import asyncio
         writer = es.writer
-        try:
-            await es._start()
-        except OSError:
-            self.unsubscribe(sub)
+        if not await self._begin(es, sub):
             return
         s = getattr(writer, "_s", None)
         detach = getattr(writer, "detach", None)
@@ -381,12 +389,8 @@ class Broadcaster(BroadcastCore):
         import asyncio
         if sub is None:
             sub = self.subscribe(es.last_event_id)
-        if not es._started:
-            try:
-                await es._start()
-            except OSError:
-                self.unsubscribe(sub)
-                return
+        if not await self._begin(es, sub):
+            return
         if not self.nodelay:
             set_nodelay(es.writer, False)
         if self._event is None:
