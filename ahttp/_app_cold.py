@@ -85,13 +85,12 @@ def mount(self, prefix, app, name=None):
     if prefix == "/":
         prefix = ""
     r = app.router
-    tables = [(p, t) for p, t in r.static.items()]
-    tables += [(p, t) for p, _, t in r.dynamic]
-    for path, table in tables:
-        for method, handler in table.items():
+    tables = list(r.static.items()) + [(p, t) for p, _, t in r.dynamic]
+    for path, t in tables:        # t: (METHOD, handler, ...)
+        for i in range(0, len(t), 2):
             if path == "/" and prefix:
-                self.router.add(method, prefix, handler)
-            self.router.add(method, prefix + path, handler)
+                self.router.add(t[i], prefix, t[i + 1])
+            self.router.add(t[i], prefix + path, t[i + 1])
     dot = name + "." if name else ""
     for n, path in app.names.items():
         self.names[dot + n] = prefix + path if path != "/" or not prefix else prefix

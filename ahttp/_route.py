@@ -29,7 +29,7 @@ def _compile(path):
             raise ValueError("a parameter must be a whole segment: " + path)
         else:
             out.append(seg)
-    return out
+    return tuple(out)
 
 
 def _match(pattern, segs):
@@ -66,9 +66,13 @@ def _match(pattern, segs):
 
 
 class Router:
+    """Each path's handlers are one tuple (METHOD, handler, METHOD,
+    handler, ...): a tuple of two is one heap block on a board, a dict
+    three (the dict and its table)."""
+
     def __init__(self):
-        self.static = {}    # path -> {METHOD: handler}
-        self.dynamic = []   # [(path, pattern, {METHOD: handler})]
+        self.static = {}    # path -> (METHOD, handler, ...)
+        self.dynamic = []   # [(path, pattern, (METHOD, handler, ...))]
 
     def add(self, methods, path, handler):
         if isinstance(methods, str):
@@ -77,20 +81,14 @@ class Router:
             raise ValueError("a route path must start with '/': " + path)
         pattern = _compile(path)
         if pattern is None:
-            table = self.static.get(path)
-            if table is None:
-                table = self.static[path] = {}
-        else:
-            table = None
-            for p, _, t in self.dynamic:
-                if p == path:
-                    table = t
-                    break
-            if table is None:
-                table = {}
-                self.dynamic.append((path, pattern, table))
-        for m in methods:
-            table[m.upper()] = handler
+            self.static[path] = _with(self.static.get(path, ()), methods, handler)
+            return
+        dyn = self.dynamic
+        for i in range(len(dyn)):
+            if dyn[i][0] == path:
+                dyn[i] = (path, pattern, _with(dyn[i][2], methods, handler))
+                return
+        dyn.append((path, pattern, _with((), methods, handler)))
 
     def match(self, method, path):
         """(handler, params) for a request; (None, allow) for an OPTIONS
@@ -98,10 +96,12 @@ class Router:
         allowed = None
         table = self.static.get(path)
         if table is not None:
-            h = table.get(method)
-            if h is not None or method == "HEAD" and "GET" in table:
-                return h or table["GET"], {}
-            allowed = list(table)
+            if table[0] == method:       # most paths have one method
+                return table[1], {}
+            h = _pick(table, method)
+            if h is not None:
+                return h, {}
+            allowed = _methods(table)
         if self.dynamic:
             segs = path.split("/")
             for _, pattern, table in self.dynamic:
@@ -113,7 +113,7 @@ class Router:
                     return h, params
                 if allowed is None:
                     allowed = []
-                for m in table:
+                for m in _methods(table):
                     if m not in allowed:
                         allowed.append(m)
         if allowed is None:
@@ -131,18 +131,39 @@ class Router:
         """Every method some route accepts (for OPTIONS *)."""
         out = {"OPTIONS": 1}
         for t in self.static.values():
-            for m in t:
+            for m in _methods(t):
                 out[m] = 1
         for _, _, t in self.dynamic:
-            for m in t:
+            for m in _methods(t):
                 out[m] = 1
         if "GET" in out:
             out["HEAD"] = 1
         return sorted(out)
 
 
+def _methods(table):
+    # (MicroPython has no slices with a step: table[::2])
+    return [table[i] for i in range(0, len(table), 2)]
+
+
+def _with(table, methods, handler):
+    """`table` with `handler` for each of `methods` (replacing theirs)."""
+    for m in methods:
+        m = m.upper()
+        for i in range(0, len(table), 2):
+            if table[i] == m:
+                table = table[:i] + table[i + 2:]
+                break
+        table = table + (m, handler)
+    return table
+
+
 def _pick(table, method):
-    h = table.get(method)
-    if h is None and method == "HEAD":
-        h = table.get("GET")
-    return h
+    """The handler for `method` in a (METHOD, handler, ...) tuple; a HEAD
+    request takes the GET handler when there is no HEAD one."""
+    for i in range(0, len(table), 2):
+        if table[i] == method:
+            return table[i + 1]
+    if method == "HEAD":
+        return _pick(table, "GET")
+    return None
