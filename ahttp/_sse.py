@@ -137,7 +137,16 @@ def stream_headers(extra=None):
     return headers
 
 
+# encode_head(200, stream_headers()) as a constant: no allocation per
+# stream (test_sse_unit checks they agree)
+STREAM_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+               b"Cache-Control: no-cache\r\nConnection: close\r\n"
+               b"X-Accel-Buffering: no\r\n\r\n")
+
+
 def encode_stream_head(extra=None):
+    if not extra:
+        return STREAM_HEAD
     return encode_head(200, stream_headers(extra))
 
 
@@ -201,10 +210,15 @@ class Subscription:
     dropped = False     # set by disconnect_all() / close()
     es = None           # async driver on MicroPython: the EventSource and
     w = None            # its asyncio stream, written to by publish()
+    task = None         # a detached stream's: its task while it has work,
+                        # False while parked (up to date, no task at all)
+
+    ping = 0                # the heartbeat generation already sent
 
     def __init__(self, next_id, ping, gap=None):
         self.next_id = next_id      # the id of the next event to send
-        self.ping = ping            # the heartbeat generation already sent
+        if ping:
+            self.ping = ping
         if gap is not None:
             self.gap = gap
 

@@ -52,7 +52,6 @@ class Stream(RecvBuffer):
     response = None
     taken = False
     closed = False
-    detached = False
     eof = False
     idle = True          # waiting for a request (stop() may close it)
     served = 0           # requests answered on this connection
@@ -188,8 +187,10 @@ class Stream(RecvBuffer):
         """The handler hands the connection on (sse.Broadcaster with
         detach=True): when it returns, the server forgets the connection
         without closing it, and this object, the request and the
-        connection's coroutine are freed."""
-        self.detached = True
+        connection's coroutine are freed. (Marked by `task` None, not a
+        new attribute: that would grow this object's attribute table on a
+        heap that may have no room left.)"""
+        self.task = None
 
 
 class HTTPServer(AppCore):
@@ -302,7 +303,9 @@ class HTTPServer(AppCore):
                     if d is not None and ticks_diff(now, d) >= 0:
                         st.deadline = None
                         st.expired = True
-                        (st.drainer or st.task).cancel()
+                        t = st.drainer or st.task
+                        if t is not None:     # (None: detached)
+                            t.cancel()
             except MemoryError:
                 pass   # next round; the watchdog must outlive a full heap
 
@@ -420,7 +423,7 @@ class HTTPServer(AppCore):
         finally:
             if st is not None:
                 st.deadline = None
-            if st is None or not st.detached:    # (detached: not ours to close)
+            if st is None or st.task is not None:    # (detached: not ours to close)
                 try:
                     if linger:
                         await self._linger(st)

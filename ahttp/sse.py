@@ -44,6 +44,28 @@ def _closed_error(errno=_ECONNRESET):
     return OSError(errno, "event stream closed")
 
 
+async def _drain_within(s, timeout):
+    # A detached stream's drain (s: MicroPython's asyncio Stream), bounded
+    # by `timeout` seconds. Not wait_for(s.drain()): that holds a task and
+    # two more frames for as long as a stalled client keeps the stream
+    # waiting. The socket is retried every 20 ms instead.
+    import asyncio
+    buf = s.out_buf
+    off = 0
+    waited = 0
+    while off < len(buf):
+        k = s.s.write(memoryview(buf)[off:])    # None: would block
+        if k:
+            off += k
+            waited = 0
+        else:
+            if waited >= timeout * 1000:
+                raise OSError(110, "send timed out: client is not reading")
+            await asyncio.sleep_ms(20)
+            waited += 20
+    s.out_buf = b""
+
+
 class EventSource:
     """One event stream on a dedicated connection.
 
@@ -75,15 +97,24 @@ class EventSource:
     _last = 0
     _on_close = None          # callback, set by a Broadcaster
     _timeout = None           # seconds per drain, once detached from the server
+    reader = None
+    request = None
+    last_event_id = None
 
     def __init__(self, reader, writer, request=None, headers=None,
                  heartbeat=None, retry=None, watch=False):
-        self.reader = reader
+        # (only what is set is stored: a detached broadcaster stream keeps
+        # its EventSource for hours)
         self.writer = writer
+        if reader is not None:
+            self.reader = reader
         if request is None:
             request = getattr(writer, "request", None) or getattr(reader, "request", None)
-        self.request = request
-        self.last_event_id = last_event_id(request)
+        if request is not None:
+            self.request = request
+            lid = last_event_id(request)
+            if lid is not None:
+                self.last_event_id = lid
         if heartbeat:
             self.heartbeat = heartbeat
         if headers or retry is not None or watch:
@@ -115,7 +146,8 @@ class EventSource:
         if take_over is not None:
             take_over()
         headers, retry, watch = self._opts or (None, None, False)
-        self._opts = None
+        if self._opts is not None:
+            self._opts = None
         head = encode_stream_head(headers)
         if retry is not None:
             head += encode_event(retry=retry)
@@ -167,17 +199,14 @@ class EventSource:
             raise _closed_error(self._errno)
         try:
             if self._timeout:      # a detached stream: no server deadline
-                import asyncio
-                try:
-                    await asyncio.wait_for(self.writer.drain(), self._timeout)
-                except asyncio.TimeoutError:
-                    raise OSError(110, "send timed out: client is not reading")
+                await _drain_within(self.writer, self._timeout)
             else:
                 await self.writer.drain()
         except BaseException as e:   # OSError, or cancelled by the server
             self._fail(e)
             raise
-        self._last = ticks_ms()
+        if self.heartbeat:
+            self._last = ticks_ms()
 
     def _fail(self, exc):
         if self.closed:
@@ -280,6 +309,7 @@ class Broadcaster(BroadcastCore):
         self.watch = watch
         self._event = None
         self._timer = None
+        self._on_close = self._wake     # one bound method for every stream
 
     def publish(self, data=None, event=None, retry=None):
         """Store one event for every subscriber; returns its id.
@@ -328,6 +358,17 @@ class Broadcaster(BroadcastCore):
         if ev is not None:
             ev.set()      # every waiting stream runs once
             ev.clear()
+        if self.detach:
+            # a parked stream has no task to wake: start one when it has
+            # something to do (an event, a heartbeat, a pending marker, or
+            # an end: dropped, or its client gone)
+            last = self.last_id
+            for sub in self.subscribers:
+                if sub.task is False and (
+                        sub.next_id <= last or sub.gap is not None or sub.dropped
+                        or sub.ping != self.ping or sub.es.closed or sub.w.out_buf):
+                    import asyncio
+                    sub.task = asyncio.create_task(self.stream(sub.es, sub, True))
 
     def serve(self, reader, writer, request=None, headers=None,
               last_event_id=None):
@@ -378,26 +419,34 @@ class Broadcaster(BroadcastCore):
             await self.stream(es, sub)      # not MicroPython's asyncio: as usual
             return
         detach()
+        # the stream goes on with an EventSource that holds the socket's
+        # stream and nothing of the request
+        es = EventSource(None, s)
+        es._started = True
         es._timeout = writer.app.limits.send_timeout
-        es.writer = s
-        es.reader = es.request = None
-        asyncio.create_task(self.stream(es, sub))
+        sub.task = asyncio.create_task(self.stream(es, sub, True))
 
-    async def stream(self, es, sub=None):
+    async def stream(self, es, sub=None, park=False):
         """Feed an EventSource until its client goes away (its head is sent
-        first if it was not started). Raises Full at the subscriber limit."""
+        first if it was not started). Raises Full at the subscriber limit.
+
+        `park` (detached streams): return once the stream is up to date,
+        leaving it parked (`sub.task` False) with no task and no frames;
+        publish() writes to it directly and _wake() starts a task again when
+        it has work."""
         import asyncio
         if sub is None:
             sub = self.subscribe(es.last_event_id)
-        if not await self._begin(es, sub):
-            return
-        if not self.nodelay:
-            set_nodelay(es.writer, False)
-        if self._event is None:
-            self._event = asyncio.Event()
-        if self._timer is None and self.heartbeat_interval:
-            self._timer = asyncio.create_task(self._beat())
-        es._on_close = self._wake
+        if es._on_close is None:      # the first run
+            if not await self._begin(es, sub):
+                return
+            if not self.nodelay:
+                set_nodelay(es.writer, False)
+            if self._event is None:
+                self._event = asyncio.Event()
+            if self._timer is None and self.heartbeat_interval:
+                self._timer = asyncio.create_task(self._beat())
+            es._on_close = self._on_close
         event = self._event
         # MicroPython: a write goes straight to the socket when it can, and
         # what it could not take waits in out_buf. With out_buf empty there
@@ -409,6 +458,7 @@ class Broadcaster(BroadcastCore):
         if direct:
             sub.es = es       # publish() may write to its socket directly
             sub.w = s
+        end = True
         try:
             while not (sub.dropped or es.closed):
                 n = size = 0
@@ -425,33 +475,42 @@ class Broadcaster(BroadcastCore):
                     es._put(_HEARTBEAT)
                     n = 1
                 if n:
-                    if direct and not s.out_buf and not es.closed:
-                        es._last = ticks_ms()
-                    else:
+                    if not direct or s.out_buf or es.closed:
                         await es._flush()
                 elif direct and s.out_buf:
                     await es._flush()     # what publish() wrote did not all go out
+                elif park:
+                    end = False
+                    break           # up to date: park
                 else:
                     await event.wait()
         except OSError:       # the client went away, or Lagged
             pass
         finally:
-            sub.es = sub.w = None
-            self.unsubscribe(sub)
-            es._on_close = None
-            es.close()
-            if es._timeout:
-                # detached: no server closes the socket, and MicroPython's
-                # Stream.close() leaves that to wait_closed(); under TLS
-                # the accept loop keeps the TCP socket as `raw` (see
-                # server._accept_loop)
-                try:
-                    s.s.close()
-                    raw = getattr(s, "raw", None)
-                    if raw is not None:
-                        raw.close()
-                except Exception:
-                    pass
+            if end:
+                self._end(es, sub, s)
+        if not end:
+            sub.task = False    # parked: the stream goes on without a task
+
+    def _end(self, es, sub, s):
+        # a stream's last step: out of the broadcaster, its socket closed
+        sub.task = None
+        sub.es = sub.w = None
+        self.unsubscribe(sub)
+        es._on_close = None
+        es.close()
+        if es._timeout:
+            # detached: no server closes the socket, and MicroPython's
+            # Stream.close() leaves that to wait_closed(); under TLS the
+            # accept loop keeps the TCP socket as `raw` (see
+            # server._accept_loop)
+            try:
+                s.s.close()
+                raw = getattr(s, "raw", None)
+                if raw is not None:
+                    raw.close()
+            except Exception:
+                pass
 
     async def _beat(self):
         import asyncio

@@ -10,9 +10,10 @@ except ImportError:
     import sys
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from ahttp._http import encode_head
 from ahttp._sse import (BroadcastCore, Full, Lagged, SSEError, encode_comment,
                         encode_event, encode_stream_head, last_event_id,
-                        parse_int_id, set_nodelay)
+                        parse_int_id, set_nodelay, stream_headers, STREAM_HEAD)
 
 # (kwargs of encode_event, exact bytes)
 EVENT_CASES = [
@@ -123,6 +124,14 @@ def test_stream_head_is_close_delimited_event_stream():
     assert b"X-Accel-Buffering: no" in lines
     assert b"content-length" not in head.lower()
     assert b"transfer-encoding" not in head.lower()
+
+
+def test_stream_head_constant_is_what_encode_head_builds():
+    # the stream head without extra headers is a constant (no allocation
+    # per stream): it must be the bytes the general builder makes
+    assert STREAM_HEAD == encode_head(200, stream_headers())
+    assert encode_stream_head() is STREAM_HEAD
+    assert encode_stream_head([]) == STREAM_HEAD
 
 
 def test_stream_head_extra_headers_in_order():
