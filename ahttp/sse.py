@@ -368,7 +368,7 @@ class Broadcaster(BroadcastCore):
                         sub.next_id <= last or sub.gap is not None or sub.dropped
                         or sub.ping != self.ping or sub.es.closed or sub.w.out_buf):
                     import asyncio
-                    sub.task = asyncio.create_task(self.stream(sub.es, sub, True))
+                    sub.task = asyncio.create_task(self._catch_up(sub))
 
     def serve(self, reader, writer, request=None, headers=None,
               last_event_id=None):
@@ -406,8 +406,8 @@ class Broadcaster(BroadcastCore):
         return True
 
     async def _detached(self, es, sub):
-        # serve() with detach=True: the head, then the stream in a task of
-        # its own with the socket's asyncio stream as its writer
+        # serve() with detach=True: the head, then the stream parked, with
+        # the socket's asyncio stream as its writer (see _catch_up)
         import asyncio
         writer = es.writer
         if not await self._begin(es, sub):
@@ -420,45 +420,76 @@ class Broadcaster(BroadcastCore):
             return
         detach()
         # the stream goes on with an EventSource that holds the socket's
-        # stream and nothing of the request
+        # stream and nothing of the request, nor the peer's address (the
+        # stream's `e`, see server._accept_loop: 64 bytes)
+        s.e = None
         es = EventSource(None, s)
         es._started = True
         es._timeout = writer.app.limits.send_timeout
-        sub.task = asyncio.create_task(self.stream(es, sub, True))
+        self._setup(es)
+        sub.es = es
+        sub.w = s
+        sub.task = asyncio.create_task(self._catch_up(sub))   # (resumed events)
 
-    async def stream(self, es, sub=None, park=False):
-        """Feed an EventSource until its client goes away (its head is sent
-        first if it was not started). Raises Full at the subscriber limit.
-
-        `park` (detached streams): return once the stream is up to date,
-        leaving it parked (`sub.task` False) with no task and no frames;
-        publish() writes to it directly and _wake() starts a task again when
-        it has work."""
+    def _setup(self, es):
+        # a stream's first steps once its head is out
         import asyncio
+        if not self.nodelay:
+            set_nodelay(es.writer, False)
+        if self._event is None:
+            self._event = asyncio.Event()
+        if self._timer is None and self.heartbeat_interval:
+            self._timer = asyncio.create_task(self._beat())
+        es._on_close = self._on_close
+
+    async def _catch_up(self, sub):
+        # A detached stream's task, while it has work: what it has not
+        # taken, a heartbeat, the rest of a write. Once up to date it
+        # returns and the stream is parked (sub.task False): no task, no
+        # frames; publish() writes to it directly and _wake() starts this
+        # again. A small frame on purpose: it is allocated when the heap
+        # is at its fullest.
+        es = sub.es
+        s = sub.w
+        end = True
+        try:
+            while not (sub.dropped or es.closed):
+                if s.out_buf:
+                    await es._flush()       # the socket did not take it all
+                    continue
+                data = self.take(sub)
+                if data is None:
+                    if not self.take_ping(sub):
+                        end = False
+                        break               # up to date: park
+                    data = _HEARTBEAT
+                es._put(data)
+        except OSError:       # the client went away, or Lagged
+            pass
+        finally:
+            if end:
+                self._end(es, sub, s)
+        if not end:
+            sub.task = False
+
+    async def stream(self, es, sub=None):
+        """Feed an EventSource until its client goes away (its head is sent
+        first if it was not started). Raises Full at the subscriber limit."""
         if sub is None:
             sub = self.subscribe(es.last_event_id)
-        if es._on_close is None:      # the first run
-            if not await self._begin(es, sub):
-                return
-            if not self.nodelay:
-                set_nodelay(es.writer, False)
-            if self._event is None:
-                self._event = asyncio.Event()
-            if self._timer is None and self.heartbeat_interval:
-                self._timer = asyncio.create_task(self._beat())
-            es._on_close = self._on_close
+        if not await self._begin(es, sub):
+            return
+        self._setup(es)
         event = self._event
         # MicroPython: a write goes straight to the socket when it can, and
         # what it could not take waits in out_buf. With out_buf empty there
         # is nothing to drain, and asyncio's drain() would only yield: skip
-        # it (this loop still yields at event.wait() once caught up). A
-        # detached stream's writer is asyncio's stream itself.
+        # it (this loop still yields at event.wait() once caught up).
         s = getattr(es.writer, "_s", es.writer)
         direct = getattr(s, "out_buf", None) is not None
         if direct:
             sub.es = es       # publish() may write to its socket directly
             sub.w = s
-        end = True
         try:
             while not (sub.dropped or es.closed):
                 n = size = 0
@@ -479,18 +510,12 @@ class Broadcaster(BroadcastCore):
                         await es._flush()
                 elif direct and s.out_buf:
                     await es._flush()     # what publish() wrote did not all go out
-                elif park:
-                    end = False
-                    break           # up to date: park
                 else:
                     await event.wait()
         except OSError:       # the client went away, or Lagged
             pass
         finally:
-            if end:
-                self._end(es, sub, s)
-        if not end:
-            sub.task = False    # parked: the stream goes on without a task
+            self._end(es, sub, s)
 
     def _end(self, es, sub, s):
         # a stream's last step: out of the broadcaster, its socket closed

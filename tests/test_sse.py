@@ -436,8 +436,9 @@ SMALL_APP = "tests/apps/sse_small.py"
 
 
 # The heap (besides the ROMFS image) the small app runs 20 streams and a
-# stalled one in: passes from 72k (68k: 1 run in 3; 64k fails, a 256-byte
-# frame for a stream's task finds no hole among the streams' objects).
+# stalled one in: passes from 72k (68k: 2 runs in 3; 64k fails: ~5 KB are
+# free, but in pieces of one to six 32-byte blocks all over the heap, and a
+# 216-byte response or a stream task's frame finds no hole).
 SMALL_FANOUT_HEAP = os.environ.get("AHTTP_SSE_SMALL_FANOUT_HEAP", "80k")
 
 
