@@ -145,6 +145,8 @@ async def debug_stats(reader, writer, request):
     gc.collect()
     out = {"subscribers": len(feed.subscribers), "last_id": feed.last_id,
            "max_behind": _behind(),
+           # detached streams with no task (up to date, see Broadcaster)
+           "parked": sum(1 for sub in feed.subscribers if sub.task is False),
            "active": stats["active"], "ended": stats["ended"],
            "runtime": sys.implementation.name}
     if hasattr(gc, "mem_alloc"):
