@@ -321,10 +321,11 @@ class Broadcaster(BroadcastCore):
         whole, are left to their stream's task, which is woken."""
         id = self._store(data, event, retry)
         subs = self.subscribers
-        if len(subs) < 2:
+        if len(subs) < 2 and not self.detach:
             # One stream: its task batches what is published between its
             # turns into fewer, larger writes, which measured faster here
             # (1 client: 0.60 of the floor against 0.25 written directly).
+            # (Detached streams have no task while parked: written below.)
             self._wake()
             return id
         wake = False
