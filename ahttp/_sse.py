@@ -208,12 +208,11 @@ class Subscription:
 
     gap = None          # bytes of a pending "skipped" marker
     dropped = False     # set by disconnect_all() / close()
+    ping = 0            # the heartbeat generation already sent
     es = None           # async driver on MicroPython: the EventSource and
     w = None            # its asyncio stream, written to by publish()
     task = None         # a detached stream's: its task while it has work,
                         # False while parked (up to date, no task at all)
-
-    ping = 0                # the heartbeat generation already sent
 
     def __init__(self, next_id, ping, gap=None):
         self.next_id = next_id      # the id of the next event to send
