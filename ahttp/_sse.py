@@ -209,10 +209,17 @@ class Subscription:
     gap = None          # bytes of a pending "skipped" marker
     dropped = False     # set by disconnect_all() / close()
     ping = 0            # the heartbeat generation already sent
-    es = None           # async driver on MicroPython: the EventSource and
-    w = None            # its asyncio stream, written to by publish()
+    es = None           # async driver on MicroPython: the EventSource (a
+    w = None            # detached stream: the cursor itself) and its
+                        # asyncio stream, written to by publish()
     task = None         # a detached stream's: its task while it has work,
                         # False while parked (up to date, no task at all)
+    closed = False      # a detached stream's: its client is gone
+
+    def _fail(self, exc):
+        # (a detached stream's, as EventSource._fail: publish() calls it
+        # when a write fails; its task then ends the stream)
+        self.closed = True
 
     def __init__(self, next_id, ping, gap=None):
         self.next_id = next_id      # the id of the next event to send

@@ -96,7 +96,6 @@ class EventSource:
     _lock = None
     _last = 0
     _on_close = None          # callback, set by a Broadcaster
-    _timeout = None           # seconds per drain, once detached from the server
     reader = None
     request = None
     last_event_id = None
@@ -198,10 +197,7 @@ class EventSource:
         if self.closed:
             raise _closed_error(self._errno)
         try:
-            if self._timeout:      # a detached stream: no server deadline
-                await _drain_within(self.writer, self._timeout)
-            else:
-                await self.writer.drain()
+            await self.writer.drain()
         except BaseException as e:   # OSError, or cancelled by the server
             self._fail(e)
             raise
@@ -310,6 +306,7 @@ class Broadcaster(BroadcastCore):
         self._event = None
         self._timer = None
         self._on_close = self._wake     # one bound method for every stream
+        self._timeout = None            # detached streams' send_timeout
 
     def publish(self, data=None, event=None, retry=None):
         """Store one event for every subscriber; returns its id.
@@ -420,58 +417,64 @@ class Broadcaster(BroadcastCore):
             await self.stream(es, sub)      # not MicroPython's asyncio: as usual
             return
         detach()
-        # the stream goes on with an EventSource that holds the socket's
-        # stream and nothing of the request, nor the peer's address (the
-        # stream's `e`, see server._accept_loop: 64 bytes)
+        # The stream goes on as its cursor and the socket's asyncio stream,
+        # nothing else: no EventSource, nothing of the request, not even
+        # the peer's address (the stream's `e`, see server._accept_loop).
         s.e = None
-        es = EventSource(None, s)
-        es._started = True
-        es._timeout = writer.app.limits.send_timeout
-        self._setup(es)
-        sub.es = es
+        self._timeout = writer.app.limits.send_timeout
+        self._setup(s)
+        sub.es = sub        # (its `closed` and `_fail` for publish())
         sub.w = s
         sub.task = asyncio.create_task(self._catch_up(sub))   # (resumed events)
 
-    def _setup(self, es):
-        # a stream's first steps once its head is out
+    def _setup(self, w):
+        # a stream's first steps once its head is out (w: its writer)
         import asyncio
         if not self.nodelay:
-            set_nodelay(es.writer, False)
+            set_nodelay(w, False)
         if self._event is None:
             self._event = asyncio.Event()
         if self._timer is None and self.heartbeat_interval:
             self._timer = asyncio.create_task(self._beat())
-        es._on_close = self._on_close
 
     async def _catch_up(self, sub):
         # A detached stream's task, while it has work: what it has not
         # taken, a heartbeat, the rest of a write. Once up to date it
         # returns and the stream is parked (sub.task False): no task, no
         # frames; publish() writes to it directly and _wake() starts this
-        # again. A small frame on purpose: it is allocated when the heap
-        # is at its fullest.
-        es = sub.es
+        # again. A small frame on purpose (no finally, few names): it is
+        # allocated when the heap is at its fullest.
         s = sub.w
-        end = True
         try:
-            while not (sub.dropped or es.closed):
-                if s.out_buf:
-                    await es._flush()       # the socket did not take it all
+            while not (sub.dropped or sub.closed):
+                if s.out_buf:       # the socket did not take it all
+                    await _drain_within(s, self._timeout)
                     continue
                 data = self.take(sub)
                 if data is None:
                     if not self.take_ping(sub):
-                        end = False
-                        break               # up to date: park
+                        sub.task = False        # up to date: parked
+                        return
                     data = _HEARTBEAT
-                es._put(data)
-        except OSError:       # the client went away, or Lagged
+                s.write(data)
+        except Exception:     # the client went away, Lagged, no memory
             pass
-        finally:
-            if end:
-                self._end(es, sub, s)
-        if not end:
-            sub.task = False
+        self._end_detached(sub, s)
+
+    def _end_detached(self, sub, s):
+        sub.task = None
+        sub.es = sub.w = None
+        self.unsubscribe(sub)
+        # no server closes the socket, and MicroPython's Stream.close()
+        # leaves that to wait_closed(); under TLS the accept loop keeps the
+        # TCP socket as `raw` (see server._accept_loop)
+        try:
+            s.s.close()
+            raw = getattr(s, "raw", None)
+            if raw is not None:
+                raw.close()
+        except Exception:
+            pass
 
     async def stream(self, es, sub=None):
         """Feed an EventSource until its client goes away (its head is sent
@@ -480,7 +483,8 @@ class Broadcaster(BroadcastCore):
             sub = self.subscribe(es.last_event_id)
         if not await self._begin(es, sub):
             return
-        self._setup(es)
+        self._setup(es.writer)
+        es._on_close = self._on_close
         event = self._event
         # MicroPython: a write goes straight to the socket when it can, and
         # what it could not take waits in out_buf. With out_buf empty there
@@ -516,27 +520,10 @@ class Broadcaster(BroadcastCore):
         except OSError:       # the client went away, or Lagged
             pass
         finally:
-            self._end(es, sub, s)
-
-    def _end(self, es, sub, s):
-        # a stream's last step: out of the broadcaster, its socket closed
-        sub.task = None
-        sub.es = sub.w = None
-        self.unsubscribe(sub)
-        es._on_close = None
-        es.close()
-        if es._timeout:
-            # detached: no server closes the socket, and MicroPython's
-            # Stream.close() leaves that to wait_closed(); under TLS the
-            # accept loop keeps the TCP socket as `raw` (see
-            # server._accept_loop)
-            try:
-                s.s.close()
-                raw = getattr(s, "raw", None)
-                if raw is not None:
-                    raw.close()
-            except Exception:
-                pass
+            sub.es = sub.w = None
+            self.unsubscribe(sub)
+            es._on_close = None
+            es.close()
 
     async def _beat(self):
         import asyncio

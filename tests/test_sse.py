@@ -27,12 +27,12 @@ APP = "tests/apps/sse_app.py"
 # each stream ~2.1 KB (see docs/sse.md). What fails first is a 456-byte
 # event finding no free piece that big among the streams' objects (40 KB
 # free at 160k), not the total. With Broadcaster(detach=True) a stream holds
-# ~0.35 KB when parked and the same test passes from ROMFS at 120k (5 of 5;
-# 112k 3 runs in 4, 104k fails; it was 128k while every detached stream
-# kept a task). The small app's run below needs less.
+# ~0.25 KB when parked and the same test passes from ROMFS at 112k (3 of 3;
+# 104k 1 run in 3; it was 128k while every detached stream kept a task).
+# The small app's run below needs less.
 FANOUT_HEAP = {"mpy": os.environ.get("AHTTP_SSE_FANOUT_HEAP", "240k"),
                "romfs": os.environ.get("AHTTP_SSE_FANOUT_ROMFS_HEAP", "192k"),
-               "romfs-detached": "128k"}
+               "romfs-detached": "120k"}
 
 
 def stats(app):
@@ -437,16 +437,15 @@ SMALL_APP = "tests/apps/sse_small.py"
 
 
 # The heap (besides the ROMFS image) the small app runs 20 streams and a
-# stalled one in: passes from 72k (68k: 2 runs in 3; 64k fails: ~5 KB are
-# free, but in pieces of one to six 32-byte blocks all over the heap, and a
-# 216-byte response or a stream task's frame finds no hole).
-SMALL_FANOUT_HEAP = os.environ.get("AHTTP_SSE_SMALL_FANOUT_HEAP", "80k")
+# stalled one in: passes from 68k (8 of 8 runs); 64k 2 runs in 8 (with ~7 KB
+# free, a 160-byte frame for the stalled stream's task finds no hole).
+SMALL_FANOUT_HEAP = os.environ.get("AHTTP_SSE_SMALL_FANOUT_HEAP", "72k")
 
 
 def test_fanout_20_clients_small_app_detached_from_romfs(start_app):
     # 20 streams and a stalled one in a small heap (besides the ROMFS
     # image, as on a board with its code in flash): a small broadcaster
-    # app, detached streams parked between events (~0.4 KB each), a ring of
+    # app, detached streams parked between events (~0.25 KB each), a ring of
     # 8 events. The stalled client's buffers fill (~170 KB of 90-byte
     # events: its asyncio reader buffers 64 KB of them) while the others
     # keep up; then a burst reaches every live stream.
