@@ -437,7 +437,7 @@ SMALL_APP = "tests/apps/sse_small.py"
 
 
 # The heap (besides the ROMFS image) the small app runs 20 streams and a
-# stalled one in: passes from 68k (8 of 8 runs); 64k 2 runs in 8 (with ~7 KB
+# stalled one in: passes from 68k (8 of 8 runs); 64k 1 run in 5 (with ~7 KB
 # free, a 160-byte frame for the stalled stream's task finds no hole).
 SMALL_FANOUT_HEAP = os.environ.get("AHTTP_SSE_SMALL_FANOUT_HEAP", "72k")
 
