@@ -80,15 +80,29 @@ class Router:
         if not path.startswith("/"):
             raise ValueError("a route path must start with '/': " + path)
         pattern = _compile(path)
-        if pattern is None:
-            self.static[path] = _with(self.static.get(path, ()), methods, handler)
-            return
         dyn = self.dynamic
-        for i in range(len(dyn)):
-            if dyn[i][0] == path:
-                dyn[i] = (path, pattern, _with(dyn[i][2], methods, handler))
-                return
-        dyn.append((path, pattern, _with((), methods, handler)))
+        at = -1
+        if pattern is None:
+            table = self.static.get(path, ())
+        else:
+            table = ()
+            for i in range(len(dyn)):
+                if dyn[i][0] == path:
+                    at = i
+                    table = dyn[i][2]
+        for m in methods:      # the table with `handler` for each method
+            m = m.upper()
+            for i in range(0, len(table), 2):
+                if table[i] == m:
+                    table = table[:i] + table[i + 2:]
+                    break
+            table = table + (m, handler)
+        if pattern is None:
+            self.static[path] = table
+        elif at < 0:
+            dyn.append((path, pattern, table))
+        else:
+            dyn[at] = (path, pattern, table)
 
     def match(self, method, path):
         """(handler, params) for a request; (None, allow) for an OPTIONS
@@ -101,7 +115,7 @@ class Router:
             h = _pick(table, method)
             if h is not None:
                 return h, {}
-            allowed = _methods(table)
+            allowed = [table[i] for i in range(0, len(table), 2)]
         if self.dynamic:
             segs = path.split("/")
             for _, pattern, table in self.dynamic:
@@ -113,9 +127,9 @@ class Router:
                     return h, params
                 if allowed is None:
                     allowed = []
-                for m in _methods(table):
-                    if m not in allowed:
-                        allowed.append(m)
+                for i in range(0, len(table), 2):
+                    if table[i] not in allowed:
+                        allowed.append(table[i])
         if allowed is None:
             raise HTTPError(404)
         if "GET" in allowed and "HEAD" not in allowed:
@@ -130,32 +144,13 @@ class Router:
     def methods(self):
         """Every method some route accepts (for OPTIONS *)."""
         out = {"OPTIONS": 1}
-        for t in self.static.values():
-            for m in _methods(t):
-                out[m] = 1
-        for _, _, t in self.dynamic:
-            for m in _methods(t):
-                out[m] = 1
+        tables = list(self.static.values()) + [t for _, _, t in self.dynamic]
+        for t in tables:      # (METHOD, handler, ...)
+            for i in range(0, len(t), 2):
+                out[t[i]] = 1
         if "GET" in out:
             out["HEAD"] = 1
         return sorted(out)
-
-
-def _methods(table):
-    # (MicroPython has no slices with a step: table[::2])
-    return [table[i] for i in range(0, len(table), 2)]
-
-
-def _with(table, methods, handler):
-    """`table` with `handler` for each of `methods` (replacing theirs)."""
-    for m in methods:
-        m = m.upper()
-        for i in range(0, len(table), 2):
-            if table[i] == m:
-                table = table[:i] + table[i + 2:]
-                break
-        table = table + (m, handler)
-    return table
 
 
 def _pick(table, method):

@@ -138,15 +138,15 @@ def stream_headers(extra=None):
 
 
 # encode_head(200, stream_headers()) as a constant: no allocation per
-# stream (test_sse_unit checks they agree)
-STREAM_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-               b"Cache-Control: no-cache\r\nConnection: close\r\n"
-               b"X-Accel-Buffering: no\r\n\r\n")
+# stream (test_sse_unit checks they agree), and no name on a board
+_STREAM_HEAD = const(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                     b"Cache-Control: no-cache\r\nConnection: close\r\n"
+                     b"X-Accel-Buffering: no\r\n\r\n")
 
 
 def encode_stream_head(extra=None):
     if not extra:
-        return STREAM_HEAD
+        return _STREAM_HEAD
     return encode_head(200, stream_headers(extra))
 
 

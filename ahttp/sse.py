@@ -44,23 +44,23 @@ def _closed_error(errno=_ECONNRESET):
     return OSError(errno, "event stream closed")
 
 
-async def _drain_within(s, timeout):
+async def drain(s, timeout):
     # A detached stream's drain (s: MicroPython's asyncio Stream), bounded
     # by `timeout` seconds. Not wait_for(s.drain()): that holds a task and
     # two more frames for as long as a stalled client keeps the stream
-    # waiting. The socket is retried every 20 ms instead.
+    # waiting. The socket is retried every 20 ms instead. (Named as
+    # asyncio's method: the name is in the firmware, not a new one in RAM.)
     import asyncio
     buf = s.out_buf
-    off = 0
-    waited = 0
+    off = waited = 0
     while off < len(buf):
         k = s.s.write(memoryview(buf)[off:])    # None: would block
         if k:
             off += k
             waited = 0
+        elif waited >= timeout * 1000:
+            raise OSError(110, "send timed out: client is not reading")
         else:
-            if waited >= timeout * 1000:
-                raise OSError(110, "send timed out: client is not reading")
             await asyncio.sleep_ms(20)
             waited += 20
     s.out_buf = b""
@@ -422,33 +422,26 @@ class Broadcaster(BroadcastCore):
         # the peer's address (the stream's `e`, see server._accept_loop).
         s.e = None
         self._timeout = writer.app.limits.send_timeout
-        self._setup(s)
+        if not self.nodelay:
+            set_nodelay(s, False)
+        if self._timer is None and self.heartbeat_interval:
+            self._timer = asyncio.create_task(self._beat())
         sub.es = sub        # (its `closed` and `_fail` for publish())
         sub.w = s
         sub.task = asyncio.create_task(self._catch_up(sub))   # (resumed events)
-
-    def _setup(self, w):
-        # a stream's first steps once its head is out (w: its writer)
-        import asyncio
-        if not self.nodelay:
-            set_nodelay(w, False)
-        if self._event is None:
-            self._event = asyncio.Event()
-        if self._timer is None and self.heartbeat_interval:
-            self._timer = asyncio.create_task(self._beat())
 
     async def _catch_up(self, sub):
         # A detached stream's task, while it has work: what it has not
         # taken, a heartbeat, the rest of a write. Once up to date it
         # returns and the stream is parked (sub.task False): no task, no
         # frames; publish() writes to it directly and _wake() starts this
-        # again. A small frame on purpose (no finally, few names): it is
-        # allocated when the heap is at its fullest.
+        # again. One coroutine, no finally: its frame is allocated when
+        # the heap is at its fullest.
         s = sub.w
         try:
             while not (sub.dropped or sub.closed):
                 if s.out_buf:       # the socket did not take it all
-                    await _drain_within(s, self._timeout)
+                    await drain(s, self._timeout)
                     continue
                 data = self.take(sub)
                 if data is None:
@@ -459,15 +452,16 @@ class Broadcaster(BroadcastCore):
                 s.write(data)
         except Exception:     # the client went away, Lagged, no memory
             pass
-        self._end_detached(sub, s)
+        self._end(sub, s)
 
-    def _end_detached(self, sub, s):
+    def _end(self, sub, s):
+        # A detached stream's end: out of the broadcaster, its socket
+        # closed (no server does it, and MicroPython's Stream.close()
+        # leaves that to wait_closed(); under TLS the accept loop keeps the
+        # TCP socket as `raw`, see server._accept_loop)
         sub.task = None
         sub.es = sub.w = None
         self.unsubscribe(sub)
-        # no server closes the socket, and MicroPython's Stream.close()
-        # leaves that to wait_closed(); under TLS the accept loop keeps the
-        # TCP socket as `raw` (see server._accept_loop)
         try:
             s.s.close()
             raw = getattr(s, "raw", None)
@@ -479,11 +473,17 @@ class Broadcaster(BroadcastCore):
     async def stream(self, es, sub=None):
         """Feed an EventSource until its client goes away (its head is sent
         first if it was not started). Raises Full at the subscriber limit."""
+        import asyncio
         if sub is None:
             sub = self.subscribe(es.last_event_id)
         if not await self._begin(es, sub):
             return
-        self._setup(es.writer)
+        if not self.nodelay:
+            set_nodelay(es.writer, False)
+        if self._event is None:
+            self._event = asyncio.Event()
+        if self._timer is None and self.heartbeat_interval:
+            self._timer = asyncio.create_task(self._beat())
         es._on_close = self._on_close
         event = self._event
         # MicroPython: a write goes straight to the socket when it can, and
