@@ -35,3 +35,11 @@ def test_soak_mixed_load_no_errors_no_heap_trend(heap, build):
     assert r.returncode == 0, (summary.get("problems"), r.stdout[-4000:], r.stderr[-2000:])
     assert summary["errors"] == 0 and summary["total"] > 0
     assert {"static", "blob", "json", "echo", "sse", "ws"} <= set(summary["requests"])
+    if build == "romfs":
+        # MicroPython interns names in pools that grow by doubling (20, 40,
+        # ... 320 entries): this app's ~614 names fill five pools (620);
+        # the 621st allocates a sixth of 640 entries (+7 KB), and the soak
+        # no longer fits 128k (seen: 2 runs in 3 failed at 622 names).
+        # Fewer new names on the import path, or a bigger heap here.
+        assert summary["qstr"] is not None, summary
+        assert summary["qstr"]["pools"] <= 5, summary["qstr"]

@@ -25,6 +25,7 @@ Prints a JSON summary (counts, samples, slope) on the last line.
 import argparse
 import http.client
 import json
+import re
 import os
 import shutil
 import socket
@@ -196,10 +197,10 @@ class Load:
             conn.close()
 
 
-def mem(port):
+def mem(port, query=""):
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        c.request("GET", "/_mem")
+        c.request("GET", "/_mem" + query)
         return json.loads(c.getresponse().read())
     finally:
         c.close()
@@ -284,7 +285,16 @@ def main(argv=None):
         for t in threads:
             t.join(30)
         alive = proc.poll() is None
-        end = mem(port) if alive else None
+        end = mem(port, "?qstr=1") if alive else None
+        qstr = None
+        if end is not None:
+            # the interned names' pools, as the app printed them: they grow
+            # by doubling, so one name too many costs a whole new pool
+            time.sleep(0.2)
+            with open(log_path, "rb") as f:
+                m = re.findall(rb"n_pool=(\d+), n_qstr=(\d+)", f.read())
+            if m:
+                qstr = {"pools": int(m[-1][0]), "names": int(m[-1][1])}
         s, first, last, problems = judge(samples, a.seconds, a.slack, a.warmup)
         if load.errors:
             problems.append("%d failed requests, first: %s" % (len(load.errors), load.errors[:3]))
@@ -295,7 +305,8 @@ def main(argv=None):
                    "requests": load.counts, "total": sum(load.counts.values()),
                    "errors": len(load.errors), "samples": samples,
                    "slope_bytes_per_s": round(s, 2), "first_third": round(first),
-                   "last_third": round(last), "end": end, "problems": problems}
+                   "last_third": round(last), "end": end, "qstr": qstr,
+                   "problems": problems}
         if problems:
             with open(log_path, "rb") as f:
                 sys.stdout.write(f.read()[-3000:].decode("utf-8", "replace") + "\n")
