@@ -44,28 +44,6 @@ def _closed_error(errno=_ECONNRESET):
     return OSError(errno, "event stream closed")
 
 
-async def drain(s, timeout):
-    # A detached stream's drain (s: MicroPython's asyncio Stream), bounded
-    # by `timeout` seconds. Not wait_for(s.drain()): that holds a task and
-    # two more frames for as long as a stalled client keeps the stream
-    # waiting. The socket is retried every 20 ms instead. (Named as
-    # asyncio's method: the name is in the firmware, not a new one in RAM.)
-    import asyncio
-    buf = s.out_buf
-    off = waited = 0
-    while off < len(buf):
-        k = s.s.write(memoryview(buf)[off:])    # None: would block
-        if k:
-            off += k
-            waited = 0
-        elif waited >= timeout * 1000:
-            raise OSError(110, "send timed out: client is not reading")
-        else:
-            await asyncio.sleep_ms(20)
-            waited += 20
-    s.out_buf = b""
-
-
 class EventSource:
     """One event stream on a dedicated connection.
 
@@ -307,6 +285,7 @@ class Broadcaster(BroadcastCore):
         self._timer = None
         self._on_close = self._wake     # one bound method for every stream
         self._timeout = None            # detached streams' send_timeout
+        self._guard = None              # their catching-up task
 
     def publish(self, data=None, event=None, retry=None):
         """Store one event for every subscriber; returns its id.
@@ -357,16 +336,16 @@ class Broadcaster(BroadcastCore):
             ev.set()      # every waiting stream runs once
             ev.clear()
         if self.detach:
-            # a parked stream has no task to wake: start one when it has
-            # something to do (an event, a heartbeat, a pending marker, or
-            # an end: dropped, or its client gone)
+            # a parked stream has no task to wake: mark it for the one task
+            # that catches detached streams up when it has something to do
+            # (an event, a heartbeat, a pending marker, the rest of a write,
+            # or an end: dropped, or its client gone)
             last = self.last_id
             for sub in self.subscribers:
                 if sub.task is False and (
                         sub.next_id <= last or sub.gap is not None or sub.dropped
                         or sub.ping != self.ping or sub.es.closed or sub.w.out_buf):
-                    import asyncio
-                    sub.task = asyncio.create_task(self._catch_up(sub))
+                    sub.task = True
 
     def serve(self, reader, writer, request=None, headers=None,
               last_event_id=None):
@@ -428,31 +407,71 @@ class Broadcaster(BroadcastCore):
             self._timer = asyncio.create_task(self._beat())
         sub.es = sub        # (its `closed` and `_fail` for publish())
         sub.w = s
-        sub.task = asyncio.create_task(self._catch_up(sub))   # (resumed events)
+        if self._event is None:
+            self._event = asyncio.Event()
+        if self._guard is None:
+            # made with the first stream, before the streams cut the heap
+            # up: lagging streams then need no allocation to be served
+            self._guard = asyncio.create_task(self._catch_up())
+        sub.task = False    # parked, unless it resumes with events to send
+        self._wake()
 
-    async def _catch_up(self, sub):
-        # A detached stream's task, while it has work: what it has not
-        # taken, a heartbeat, the rest of a write. Once up to date it
-        # returns and the stream is parked (sub.task False): no task, no
-        # frames; publish() writes to it directly and _wake() starts this
-        # again. One coroutine, no finally: its frame is allocated when
-        # the heap is at its fullest.
-        s = sub.w
-        try:
-            while not (sub.dropped or sub.closed):
-                if s.out_buf:       # the socket did not take it all
-                    await drain(s, self._timeout)
+    async def _catch_up(self):
+        # The one task for every detached stream that has work (`task`
+        # True; an int: the ticks_ms since which its socket takes nothing),
+        # which _wake() marks. A stream is served until it is up to date
+        # (then parked again: `task` False), its socket is full, or it
+        # ends. While a socket is full the task retries every 20 ms, for
+        # send_timeout at most; otherwise it waits for _wake(). No task or
+        # frame per stream, however many lag.
+        import asyncio
+        subs = self.subscribers
+        while True:
+            blocked = False
+            i = len(subs)
+            while i:
+                i -= 1              # (backwards: _end() takes a stream out)
+                sub = subs[i]
+                t = sub.task
+                if t is False or t is None:
                     continue
-                data = self.take(sub)
-                if data is None:
-                    if not self.take_ping(sub):
-                        sub.task = False        # up to date: parked
-                        return
-                    data = _HEARTBEAT
-                s.write(data)
-        except Exception:     # the client went away, Lagged, no memory
-            pass
-        self._end(sub, s)
+                s = sub.w
+                try:
+                    while not (sub.dropped or sub.closed):
+                        buf = s.out_buf
+                        if buf:     # the rest of a write
+                            k = s.s.write(buf)          # None: would block
+                            if k:
+                                s.out_buf = buf[k:]
+                                sub.task = t = True
+                                continue
+                            if t is True:
+                                sub.task = ticks_ms()
+                            elif ticks_diff(ticks_ms(), t) > self._timeout * 1000:
+                                raise OSError(110, "send timed out: client is not reading")
+                            blocked = True
+                            break
+                        data = self.take(sub)
+                        if data is None:
+                            if not self.take_ping(sub):
+                                sub.task = False        # up to date: parked
+                                break
+                            data = _HEARTBEAT
+                        s.write(data)
+                    else:
+                        self._end(sub, s)
+                except Exception:   # the client went away, Lagged, no memory
+                    self._end(sub, s)
+            if blocked:
+                await asyncio.sleep_ms(20)
+                continue
+            if self.closed and not subs:
+                self._guard = None
+                return
+            try:
+                await self._event.wait()
+            except MemoryError:     # no room for the wait's frame just now
+                await asyncio.sleep_ms(20)
 
     def _end(self, sub, s):
         # A detached stream's end: out of the broadcaster, its socket
