@@ -337,9 +337,8 @@ class HTTPServer(AppCore):
                 await self._busy(st)
                 linger = True
                 return
-            limits = self.limits
-            match = self.match
-            send_ms = limits.send_ms
+            # (no locals for self.limits or self.match: every name here is a
+            # word of this frame, which a connection holds for its life)
             # MicroPython streams send at once in write() and keep only what
             # the socket refused in out_buf: nothing there, nothing to drain
             # (the next read yields to other tasks anyway)
@@ -353,12 +352,12 @@ class HTTPServer(AppCore):
                     break
                 if head is None:
                     break
-                method, target, version, headers = head
+                headers = head[3]       # (method, target, version, headers)
                 request = None
                 try:
-                    request = Request(self, method, target, version, headers, st)
+                    request = Request(self, head[0], head[1], head[2], headers, st)
                     if "content-length" in headers or "transfer-encoding" in headers:
-                        framing = body_framing(headers, limits.max_body)
+                        framing = body_framing(headers, self.limits.max_body)
                     else:
                         framing = 0
                 except HTTPError as e:
@@ -372,7 +371,7 @@ class HTTPServer(AppCore):
                     st.body = Body(st, request, framing)
                 handler = result = exc = params = None
                 try:
-                    handler, params = match(request)
+                    handler, params = self.match(request)
                     if handler is not None:
                         request.params = params
                         if self.before_hooks:
@@ -383,14 +382,14 @@ class HTTPServer(AppCore):
                     exc = e
                 if (exc is None and result is not None and not st.written
                         and not self.after_hooks):
-                    enc = encode_value(result, request, method == "HEAD")
+                    enc = encode_value(result, request, request.method == "HEAD")
                     if enc is not None:
                         st.write(enc[0])
                         if enc[2] is not None:
                             st.write(enc[2])
                         st.status = 200
                         if not has_out_buf or wstream.out_buf:
-                            st.deadline = ticks_add(ticks_ms(), send_ms)
+                            st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
                             await wstream.drain()
                         st.deadline = None
                         if self.access_log is not None:
@@ -404,8 +403,8 @@ class HTTPServer(AppCore):
                         # idle keep-alive connection should hold nothing
                         st.request = request = headers = head = result = enc = None
                         continue
-                keep = await self._complete(st, request, handler, params, result, exc)
-                if not keep or st.taken or st.closed:
+                if (not await self._complete(st, request, handler, params, result, exc)
+                        or st.taken or st.closed):
                     linger = not st.taken and not st.closed
                     break
                 if st.body is not None and not await st.body.finish():
@@ -431,17 +430,15 @@ class HTTPServer(AppCore):
                     pass
                 try:
                     wstream.close()
-                    raw = getattr(wstream, "raw", None)   # TLS on MicroPython:
-                    if raw is not None:                   # see _accept_loop
-                        raw.close()
+                    if getattr(wstream, "raw", None) is not None:   # TLS on
+                        wstream.raw.close()            # MicroPython: see _accept_loop
                     if st is not None:   # bounded: CPython's close waits to flush
                         st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
                     await wstream.wait_closed()
                 except (Exception, asyncio.CancelledError):
                     # a client that reads nothing: drop what we had for it
-                    abort = getattr(getattr(wstream, "transport", None), "abort", None)
-                    if abort is not None:
-                        abort()
+                    if getattr(wstream, "transport", None) is not None:
+                        wstream.transport.abort()
             self._conns.pop(st, None)
 
     async def _complete(self, st, request, handler, params, result, exc):

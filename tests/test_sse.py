@@ -437,9 +437,9 @@ SMALL_APP = "tests/apps/sse_small.py"
 
 
 # The heap (besides the ROMFS image) the small app runs 20 streams and a
-# stalled one in: passes from 68k (12 of 12 runs); 64k 3 runs in 4 (with
-# ~7 KB free in small pieces, a new connection's ~450-byte frame can find
-# no hole while the stalled client holds its stream).
+# stalled one in: 64k passes 20 runs in 22 (with ~7 KB free in small
+# pieces, now and then a new connection's 416-byte frame finds no hole
+# while the stalled client holds its stream); 60k fails.
 SMALL_FANOUT_HEAP = os.environ.get("AHTTP_SSE_SMALL_FANOUT_HEAP", "72k")
 
 
