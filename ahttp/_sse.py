@@ -212,8 +212,10 @@ class Subscription:
     es = None           # async driver on MicroPython: the EventSource (a
     w = None            # detached stream: the cursor itself) and its
                         # asyncio stream, written to by publish()
-    task = None         # a detached stream's: its task while it has work,
-                        # False while parked (up to date, no task at all)
+    task = None         # a detached stream's state for the broadcaster's
+                        # catch-up task: False parked (up to date), True
+                        # marked for it, an int: ticks_ms since its socket
+                        # last took nothing
     closed = False      # a detached stream's: its client is gone
 
     def _fail(self, exc):
