@@ -125,7 +125,13 @@ class AppCore:
                     self.log_exception(exc)
                 return None, False
             self.log_exception(exc)
-            resp = self.error_response(500, "Internal Server Error", None, exc, request)
+            if isinstance(exc, MemoryError):
+                # the heap is full for now, not the handler broken: 503,
+                # which a client may retry (the server's own MemoryErrors
+                # before a response get the same, see server._serve)
+                resp = self.error_response(503, "Out of memory, try again", [("Retry-After", "1")])
+            else:
+                resp = self.error_response(500, "Internal Server Error", None, exc, request)
             resp.close = True
             return resp, None
         if handler is None:

@@ -26,7 +26,7 @@ class Body:
         exp = request.headers.get("expect")
         self.cont = (exp is not None and exp.lower() == "100-continue"
                      and request.version == "1.1")
-        self.clean = True      # False once raw reads made the framing unknown
+        self.clean = True      # False once the framing is lost (raw reads of a chunked body, a read that failed)
 
     def raw(self, n):
         if self.chunked is not None:
@@ -45,7 +45,11 @@ class Body:
             while not dec.done:
                 if st._pos >= len(st._buf):
                     return None
-                pieces = dec.feed(st._take(len(st._buf) - st._pos))
+                try:
+                    pieces = dec.feed(st._take(len(st._buf) - st._pos))
+                except HTTPError:
+                    self.clean = False      # framing lost: close after the answer
+                    raise
                 if dec.done:
                     st._buf = dec.rest
                     st._pos = 0
@@ -78,9 +82,11 @@ class Body:
 
     def reusable(self):
         """Whether the connection can carry another request once the rest
-        of the body is dropped (100 Continue never sent: the client may
-        or may not send the body, so it cannot)."""
-        return self.clean and not self.cont
+        of the body is dropped: not when 100 Continue was never sent (the
+        client may or may not send the body), the framing is lost (a bad
+        chunk, a body over max_body, raw reads) or more than _DRAIN_MAX
+        bytes are known to be left."""
+        return self.clean and not self.cont and self.left <= _DRAIN_MAX
 
     def collect(self, acc, piece):
         """read_all's bookkeeping, shared by both drivers: the body so far
@@ -139,6 +145,7 @@ class Body:
             finally:
                 st.deadline = None
             if not ok:
+                self.clean = False
                 raise HTTPError(400, msg)
 
     async def read_all(self):

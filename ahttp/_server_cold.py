@@ -123,8 +123,10 @@ async def _linger(self, st):
         total += len(data)
 
 
-async def _send_error(self, writer, request, status, message, headers=None):
-    resp = self.error_response(status, message, headers, None, request)
+async def _send_error(self, writer, request, e):
+    # e: the HTTPError; an error handler registered for its class or status
+    # shapes the answer when the request head was read
+    resp = self.error_response(e.status, e.message, e.headers, e, request)
     resp.close = True
     try:
         await resp.send(writer)

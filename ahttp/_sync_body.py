@@ -18,6 +18,7 @@ class SyncBody(Body):
                 st._send(c)
             n, msg = self.want()
             if not st._fill(n):
+                self.clean = False
                 raise HTTPError(400, msg)
 
     def read_all(self):

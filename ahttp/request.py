@@ -43,7 +43,13 @@ class Request:
         return cold(self, "_request_cold", name)
 
     def keep_alive(self):
-        """Whether the client allows the connection to stay open."""
+        """Whether the connection stays open after the response: the client
+        allows it, and what is left of the request body can be dropped (a
+        response sent before the body is read says `Connection: close` when
+        it cannot: RFC 9110 10.1.1)."""
+        b = getattr(self._reader, "body", None)
+        if b is not None and not b.reusable():
+            return False
         c = self.headers.get("connection")
         if c is not None:
             c = c.lower()

@@ -192,6 +192,57 @@ def test_small_unread_body_is_drained_not_closed(server):
     assert drained_or_closed(server, post("/noread", b"tiny")) == "drained"
 
 
+def closes_after(c, r):
+    """`r` says Connection: close, and the server then closes with nothing
+    more: a client that believed it (httpx pools the connection otherwise)
+    never sends a request into a closing socket."""
+    assert r.header("connection") == "close", r
+    assert c.wait_closed(5) and c.extra == b"", c.buf
+
+
+def test_error_in_chunked_body_says_close(server):
+    # the handler reads a chunked body over max_body (8 KB here): 413 from
+    # the middle of the body, whose rest cannot be found: close, and say so
+    with RawConnection(server.port) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"100\r\n" + b"a" * 256 + b"\r\n2400\r\n" + b"b" * 0x2400 + b"\r\n0\r\n\r\n")
+        r = c.read_response()
+        assert r.status == 413
+        closes_after(c, r)
+
+
+def test_bad_chunk_says_close(server):
+    with RawConnection(server.port) as c:
+        c.send(b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"zz\r\nabc\r\n0\r\n\r\n")
+        r = c.read_response()
+        assert r.status == 400
+        closes_after(c, r)
+
+
+def test_answer_before_100_continue_says_close(server):
+    # answered without reading the body and without sending 100 Continue:
+    # the client may or may not send the body now, so the connection
+    # cannot carry another request (RFC 9110 10.1.1: say so)
+    with RawConnection(server.port) as c:
+        c.send(b"POST /noread HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+               b"Expect: 100-continue\r\n\r\n")
+        r = c.read_response(allow_interim=True)
+        assert r.status == 200 and r.body == b"ignored"
+        closes_after(c, r)
+
+
+def test_httpx_after_refused_chunked_upload(server):
+    # httpx pools a connection unless told it closes: the next request on
+    # the same client must work
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        for i in range(3):
+            r = c.post("/echo", content=iter([b"x" * 5000, b"y" * 5000]))
+            assert r.status_code == 413
+            assert r.headers["connection"] == "close"
+            assert c.get("/n/%d" % i).text == str(i)
+
+
 # -- Expect: 100-continue ------------------------------------------------
 
 def test_expect_100_continue_is_answered_before_the_body(server):
