@@ -17,9 +17,11 @@ except ImportError:   # run from a checkout: the package is one level up
     from ahttp import HTTPServer
 from ahttp.cors import CORS
 
-host = os.getenv("AHTTP_HOST") or "127.0.0.1"
-port = int(os.getenv("AHTTP_PORT") or 8080)
-ui_port = int(os.getenv("AHTTP_UI_PORT") or port + 1)
+getenv = getattr(os, "getenv", None) or {}.get    # a board's os has no getenv
+
+host = getenv("AHTTP_HOST") or "127.0.0.1"
+port = int(getenv("AHTTP_PORT") or 8080)
+ui_port = int(getenv("AHTTP_UI_PORT") or port + 1)
 api_url = "http://%s:%d" % (host, port)
 ui_origins = ["http://%s:%d" % (h, ui_port) for h in (host, "localhost")]
 

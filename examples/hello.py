@@ -11,6 +11,8 @@ except ImportError:   # run from a checkout: the package is one level up
     sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/..")
     from ahttp import HTTPServer
 
+getenv = getattr(os, "getenv", None) or {}.get    # a board's os has no getenv
+
 app = HTTPServer()
 
 
@@ -24,7 +26,7 @@ async def hello(reader, writer, request):
     return {"hello": request.params["name"]}
 
 
-host = os.getenv("AHTTP_HOST") or "127.0.0.1"
-port = int(os.getenv("AHTTP_PORT") or 8080)
+host = getenv("AHTTP_HOST") or "127.0.0.1"
+port = int(getenv("AHTTP_PORT") or 8080)
 print("serving on http://%s:%d/" % (host, port))
 app.run(host, port)

@@ -25,15 +25,17 @@ except ImportError:   # run from a checkout: the package is one level up
     from ahttp import HTTPServer
 from ahttp.sse import Broadcaster
 
+getenv = getattr(os, "getenv", None) or {}.get    # a board's os has no getenv
+
 HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 WWW = HERE + "/sensor_www"
 
-INTERVAL = float(os.getenv("SENSOR_INTERVAL") or 1)
+INTERVAL = float(getenv("SENSOR_INTERVAL") or 1)
 # 120 readings kept: a browser away for two minutes (at 1/s) misses nothing.
 # detach=True: on MicroPython an open page costs its socket and ~1 KB, not
 # the ~2 KB of a handler waiting for it to close (docs/sse.md).
 feed = Broadcaster(ring=120, max_subscribers=8, heartbeat=15,
-                   retry=int(os.getenv("SSE_RETRY") or 2000), detach=True)
+                   retry=int(getenv("SSE_RETRY") or 2000), detach=True)
 app = HTTPServer()
 
 
@@ -52,7 +54,7 @@ async def info(reader, writer, request):
             "runtime": sys.implementation.name}
 
 
-if os.getenv("SSE_DEBUG") == "1":
+if getenv("SSE_DEBUG") == "1":
     @app.route("GET", "/debug/drop")
     async def drop(reader, writer, request):
         feed.disconnect_all()
@@ -98,8 +100,8 @@ async def sensor_task():
 
 
 async def main():
-    host = os.getenv("AHTTP_HOST") or "127.0.0.1"
-    port = int(os.getenv("AHTTP_PORT") or 8080)
+    host = getenv("AHTTP_HOST") or "127.0.0.1"
+    port = int(getenv("AHTTP_PORT") or 8080)
     await app.start(host, port)
     print("sensor feed on http://%s:%d/" % (host, port))
     await sensor_task()

@@ -22,10 +22,12 @@ from ahttp.multipart import read_form
 from ahttp.session import Sessions
 from ahttp.template import Template
 
-USER = os.getenv("APP_USER") or "admin"
-PASSWORD = os.getenv("APP_PASSWORD") or "admin"
-SECRET = os.getenv("APP_SECRET") or "change me: a long random secret"
-UPLOAD_DIR = os.getenv("UPLOAD_DIR") or "uploads"
+getenv = getattr(os, "getenv", None) or {}.get    # a board's os has no getenv
+
+USER = getenv("APP_USER") or "admin"
+PASSWORD = getenv("APP_PASSWORD") or "admin"
+SECRET = getenv("APP_SECRET") or "change me: a long random secret"
+UPLOAD_DIR = getenv("UPLOAD_DIR") or "uploads"
 
 app = HTTPServer(max_body=1024 * 1024 + 4096)   # room for a 1 MB upload
 sessions = Sessions(SECRET, max_age=3600, same_site="Strict")
@@ -153,7 +155,7 @@ async def api_settings(reader, writer, request):
     return settings
 
 
-host = os.getenv("AHTTP_HOST") or "127.0.0.1"
-port = int(os.getenv("AHTTP_PORT") or 8080)
+host = getenv("AHTTP_HOST") or "127.0.0.1"
+port = int(getenv("AHTTP_PORT") or 8080)
 print("serving on http://%s:%d/ (user %s)" % (host, port, USER))
 app.run(host, port)

@@ -25,7 +25,9 @@ except ImportError:   # run from a checkout: the package is one level up
     sys.path.insert(0, (__file__.rsplit("/", 1)[0] if "/" in __file__ else ".") + "/..")
     from ahttp.sync import HTTPServer, EventSource
 
-INTERVAL = float(os.getenv("SENSOR_INTERVAL") or "1")
+getenv = getattr(os, "getenv", None) or {}.get    # a board's os has no getenv
+
+INTERVAL = float(getenv("SENSOR_INTERVAL") or "1")
 T0 = time.time()
 
 PAGE = """<!doctype html>
@@ -77,7 +79,7 @@ def events(reader, writer, request):
         pass
 
 
-host = os.getenv("AHTTP_HOST") or "127.0.0.1"
-port = int(os.getenv("AHTTP_PORT") or 8080)
+host = getenv("AHTTP_HOST") or "127.0.0.1"
+port = int(getenv("AHTTP_PORT") or 8080)
 print("serving on http://%s:%d/" % (host, port))
 app.run(host, port)

@@ -22,6 +22,8 @@ except ImportError:   # run from a checkout: the package is one level up
     from ahttp import HTTPServer
 from ahttp.ws import WebSocket, ConnectionClosed
 
+getenv = getattr(os, "getenv", None) or {}.get    # a board's os has no getenv
+
 HERE = __file__.rsplit("/", 1)[0] if "/" in __file__ else "."
 WWW = HERE + "/ws_www"
 
@@ -86,7 +88,7 @@ async def control(reader, writer, request):
 
 app.static("/", WWW)
 
-host = os.getenv("AHTTP_HOST") or "127.0.0.1"
-port = int(os.getenv("AHTTP_PORT") or 8080)
+host = getenv("AHTTP_HOST") or "127.0.0.1"
+port = int(getenv("AHTTP_PORT") or 8080)
 print("serving on http://%s:%d/" % (host, port))
 app.run(host, port)
