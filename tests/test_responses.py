@@ -336,6 +336,24 @@ def test_server_keeps_serving_after_500(server):
         assert httpx.get(server.url + "/").text == "hello"
 
 
+def test_memory_error_in_handler_is_503_retry_after(server):
+    # a full heap is a passing overload, not a broken handler: 503 with
+    # Retry-After, which a client may retry; the server goes on
+    with RawConnection(server.port) as c:
+        c.send(get("/raise-memory"))
+        r = c.read_response()
+        assert r.status == 503
+        assert r.header("retry-after") == "1"
+        assert r.header("connection") == "close"
+        assert b"memory-boom-marker" not in r.body
+        assert c.wait_closed(5)
+    assert httpx.get(server.url + "/").text == "hello"
+    deadline = time.monotonic() + 10
+    while "memory-boom-marker" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "MemoryError" in server.log()
+
+
 def test_exception_after_head_closes_connection(server):
     with RawConnection(server.port) as c:
         c.send(get("/raise-after-head"))

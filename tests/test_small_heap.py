@@ -11,7 +11,7 @@ twice a 32-bit board's:
   tested at 64k.
 - mpy: .mpy files on the board's filesystem, loaded into the heap: passes
   from 88k, tested at 96k.
-- source: .py files, which need the compiler's peak: passes from 112k,
+- source: .py files, which need the compiler's peak: passes from 104k,
   tested at 128k.
 
 Pass and fail were not monotonic in the heap size while the request-body

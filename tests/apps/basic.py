@@ -170,6 +170,12 @@ async def boom(reader, writer, request):
     raise ValueError("boom-marker-%d" % 42)
 
 
+@app.route("GET", "/raise-memory")
+async def boom_memory(reader, writer, request):
+    # what a handler meets when the heap is full
+    raise MemoryError("memory-boom-marker")
+
+
 @app.route("GET", "/raise-after-head")
 async def boom_late(reader, writer, request):
     response = HTTPResponse(200, "text/plain", close=True)

@@ -1,6 +1,5 @@
 """The sync twin of basic.py: the same routes with plain `def` handlers on
-ahttp.sync (runtimes sync-cpython / sync-micropython). Keep the two in step:
-tests/test_sync_twins.py checks that they declare the same routes.
+ahttp.sync (runtimes sync-cpython / sync-micropython). Keep the two in step.
 
 Runs unchanged on CPython and MicroPython. Options come from the
 environment so one script serves every test module:
@@ -168,6 +167,12 @@ def stream(reader, writer, request):
 @app.route("GET", "/raise")
 def boom(reader, writer, request):
     raise ValueError("boom-marker-%d" % 42)
+
+
+@app.route("GET", "/raise-memory")
+def boom_memory(reader, writer, request):
+    # what a handler meets when the heap is full
+    raise MemoryError("memory-boom-marker")
 
 
 @app.route("GET", "/raise-after-head")
