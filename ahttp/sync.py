@@ -531,6 +531,14 @@ class HTTPServer(AppCore):
                     return
                 c.state = _IDLE
         except Exception as e:   # client gone (OSError) or a bug: keep serving
+            if isinstance(e, MemoryError) and not (c.written or c.taken):
+                # no memory to answer this request: the constant 503 (as
+                # the async server; `written` may still count the previous
+                # response on this connection: then it is only closed)
+                try:
+                    c.s.send(BUSY)
+                except Exception:
+                    pass
             if not isinstance(e, OSError):
                 self.log_exception(e)
             self._drop(k, c)
