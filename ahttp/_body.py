@@ -26,7 +26,9 @@ class Body:
         exp = request.headers.get("expect")
         self.cont = (exp is not None and exp.lower() == "100-continue"
                      and request.version == "1.1")
-        self.clean = True      # False once the framing is lost (raw reads of a chunked body, a read that failed)
+        # False once the framing is lost: raw reads of a chunked body, a read
+        # that failed
+        self.clean = True
 
     def raw(self, n):
         if self.chunked is not None:
