@@ -15,8 +15,9 @@ One mount, `app.static("/", SITE, max_age=...)`, and what it does:
   If-Modified-Since gets 304 and no body; Cache-Control: max-age=N lets it
   not ask at all for N seconds
 - a Range request gets 206 with that part (416 for a range past the end)
-- HEAD gets the headers alone; a path with `..`, `%2e%2e`, a NUL or a
-  hidden file (.name) in it gets 404 and never leaves the directory
+- HEAD gets the headers alone; a path with `..` or `%2e%2e` in it, or a
+  hidden file (.name), gets 404, and one with a NUL 400: nothing outside
+  the directory is ever sent
 
 A file goes out in 1 KB pieces through the connection's buffer: a board
 never holds a whole file in RAM, whatever its size.
