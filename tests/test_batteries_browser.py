@@ -2,14 +2,8 @@
 Playwright), on both runtimes: a JSON API called from a second origin
 (another port on 127.0.0.1) through CORS, preflight included, and the
 login flow of the settings page with a form save and a file upload."""
-import os
 
-from playwright import sync_api
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-quic"]
+from browser import ARGS, CHROMIUM, sync_api
 
 
 def wait_text(page, sel, value, what):

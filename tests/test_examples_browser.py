@@ -8,19 +8,8 @@ memory.
 import os
 
 import pytest
-from playwright import sync_api
-
+from browser import ARGS, CHROMIUM, sync_api
 from conftest import ROOT
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-quic"]
-
-# No silent skip: without a browser this test fails and says how to fix it.
-assert os.path.exists(CHROMIUM), (
-    "chromium is not installed: run scripts/bootstrap.sh as root "
-    "(apt-get install chromium chromium-driver)")
 
 pytestmark = pytest.mark.timeout(120)
 

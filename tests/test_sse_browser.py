@@ -3,25 +3,14 @@
 The page (examples/sensor_www) must show live values that keep changing;
 when the server drops every stream (what a network cut looks like from the
 server), the page reconnects by itself and catches up from the broadcaster's
-ring: no reading missed, none repeated. Skipped when Chromium or Playwright
-is missing (scripts/bootstrap.sh installs them); this file installs nothing.
+ring: no reading missed, none repeated. Without Chromium it fails and says
+how to install it (tests/browser.py).
 """
-import os
 
 import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-quic"]
-
-from playwright import sync_api
-
-# No silent skip: without a browser this test fails and says how to fix it.
-assert os.path.exists(CHROMIUM), (
-    "chromium is not installed: run scripts/bootstrap.sh as root "
-    "(apt-get install chromium chromium-driver)")
+from browser import ARGS, CHROMIUM, sync_api
 
 
 def _num(page, sel):

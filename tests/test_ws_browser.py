@@ -3,24 +3,14 @@
 Headless Chromium (Playwright) opens examples/ws_www in two tabs, as a new
 user would: chat lines and control changes go both ways and show up in the
 other tab's DOM; closing a tab updates the online count and leaves the
-server serving. Skipped when Chromium or Playwright is missing.
+server serving. Without Chromium it fails and says how to install it
+(tests/browser.py).
 """
-import os
 
 import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-quic"]
-
-from playwright import sync_api
-
-# No silent skip: without a browser this test fails and says how to fix it.
-assert os.path.exists(CHROMIUM), (
-    "chromium is not installed: run scripts/bootstrap.sh as root "
-    "(apt-get install chromium chromium-driver)")
+from browser import ARGS, CHROMIUM, sync_api
 
 
 def wait_for(page, expr, what):
