@@ -166,8 +166,8 @@ class WebSocket:
             if body is None:
                 writer.write(frame)
             else:
-                # Piece by piece (_ws.pieces): no copy of the whole message;
-                # the header rides with the first piece.
+                # Piece by piece (_ws.pieces, memoryviews of the message):
+                # no copy of it; the header rides with the small first one.
                 for piece in _ws.pieces(body):
                     if frame is not None:
                         piece = frame + piece

@@ -8,6 +8,7 @@ bytes. Never import asyncio or touch a socket in this module.
 import binascii
 import hashlib
 import struct
+import sys as _sys
 
 from ._compat import const, MICROPYTHON
 from ._utf8 import utf8, LEADS as _LEADS
@@ -15,8 +16,12 @@ from ._http import HTTPError
 
 if MICROPYTHON:
     import gc as _gc    # see _COLLECT_AT
+    try:
+        import uctypes as _uc   # see _probe_header
+    except ImportError:
+        _uc = None
 else:
-    _gc = None
+    _gc = _uc = None
 
 # Opcodes.
 OP_CONT = const(0)
@@ -55,6 +60,7 @@ _UNMASK_CHUNK = const(256)
 _JOIN = const(8192)         # frames up to this size are written in one piece
 _COLLECT_AT = const(8192)   # MicroPython: gc before taking a block this big
 _PIECE = const(4096)        # big messages are sent in pieces of this size
+_FIRST = const(508)         # but the first, sent joined to the frame header
 _AGAIN = object()
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -260,6 +266,61 @@ def apply_mask(buf, mask):
     return buf
 
 
+def _probe_header():
+    """The uctypes layout of a bytes object's header, if payloads can be
+    received in place here, else None.
+
+    MicroPython keeps a bytes object as four words (type, cached hash,
+    length, data pointer), and str(b, "utf-8") of a bytes object shares its
+    data. A big payload is therefore received straight into a fresh
+    bytes(n) through a bytearray over its memory, and its cached hash (of
+    the zeros it was made of) is cleared once it is filled (0 means "not
+    computed"): the bytes handed over, or the str made of them, is the one
+    block the payload came in, never a second copy. The layout is checked
+    on a sample first; anywhere it differs (CPython, another port), a
+    payload is copied out of a bytearray as before."""
+    if _uc is None:
+        return None
+    try:
+        w = 8 if _sys.maxsize > 0xFFFFFFFF else 4
+        t = _uc.UINT64 if w == 8 else _uc.UINT32
+        layout = {"hash": t | w, "len": t | 2 * w, "data": t | 3 * w}
+        b = bytes(40)
+        h = _uc.struct(id(b), layout)
+        if h.len != 40 or h.data != _uc.addressof(b):
+            return None
+        want = bytes(range(48, 88))
+        _uc.bytearray_at(h.data, 40)[:] = want
+        h.hash = 0
+        if b == want and hash(b) == hash(want) and str(b, "utf-8") == str(want, "utf-8"):
+            return layout
+    except Exception:
+        pass
+    return None
+
+
+_HEADER = _probe_header()
+
+
+def payload_block(n):
+    """(block, view): a zeroed block of n bytes and a bytearray to fill it
+    through; seal(block) after the last write. The block is a bytes object
+    where payloads are received in place (_probe_header), else the
+    bytearray itself."""
+    if _HEADER is None:
+        b = bytearray(n)
+        return b, b
+    b = bytes(n)
+    return b, _uc.bytearray_at(_uc.addressof(b), n)
+
+
+def seal(block):
+    """Ready a filled block for use: a bytes one forgets its stale hash."""
+    if type(block) is bytes and _HEADER is not None:
+        _uc.struct(id(block), _HEADER).hash = 0
+    return block
+
+
 class FrameParser:
     """Bytes in, frames out: `feed(data)`, then `next_frame()` returns
     (fin, opcode, payload), or None when more bytes are needed. The payload
@@ -281,6 +342,7 @@ class FrameParser:
         self._off = 0
         self._hdr = None        # (fin, opcode, length, mask, header_len)
         self._whole = None      # a big frame's payload, filled as reads come
+        self._block = None      # and the block it is (see payload_block)
         self._fill = 0          # bytes of it received
         self._need = 0          # and still to come
         # After a protocol error: validate nothing, drop every payload
@@ -402,8 +464,10 @@ class FrameParser:
             if self._need:
                 return None
             payload = self._whole
-            self._whole = None
+            block = self._block
+            self._whole = self._block = None
         else:
+            block = None
             refused = False
             if hdr is None:
                 # A header that raises stays unconsumed and marked: in
@@ -445,7 +509,7 @@ class FrameParser:
                 # message handed over.
                 if n >= _COLLECT_AT and _gc is not None:
                     _gc.collect()
-                whole = bytearray(n)
+                self._block, whole = payload_block(n)
                 if avail:
                     whole[:avail] = memoryview(self._buf)[self._off:]
                 self._whole = whole
@@ -460,6 +524,8 @@ class FrameParser:
         mask = hdr[3]
         if mask is not None:
             apply_mask(payload, mask)
+        if block is not None:
+            payload = seal(block)
         return (hdr[0], hdr[1], payload)
 
 
@@ -561,15 +627,15 @@ def parse_close(payload):
 # -- the connection state --------------------------------------------------------
 
 def pieces(body, size=_PIECE):
-    """A big message body in pieces of about `size` bytes (str: encoded)."""
-    if isinstance(body, str):
-        step = size // 4 if len(body) * 4 > size else size
-        for i in range(0, len(body), step):
-            yield body[i:i + step].encode()
-    else:
-        mv = memoryview(body)
-        for i in range(0, len(body), size):
-            yield bytes(mv[i:i + size])
+    """A big message body (bytes) as memoryviews of it: a small first one,
+    which the frame header is joined to, then pieces of `size` bytes."""
+    mv = memoryview(body)
+    n = len(body)
+    i = _FIRST
+    yield mv[:i]
+    while i < n:
+        yield mv[i:i + size]
+        i += size
 
 
 class Protocol:
@@ -646,7 +712,7 @@ class Protocol:
             if fin and opcode != OP_CONT:       # the common case
                 if opcode == OP_TEXT:
                     return (MESSAGE, decode_utf8(payload))
-                return (MESSAGE, bytes(payload))
+                return (MESSAGE, payload if type(payload) is bytes else bytes(payload))
             if opcode != OP_CONT:
                 self._msg_op = opcode
                 self._parts = []
@@ -675,19 +741,16 @@ class Protocol:
 
         Small frames come joined: a header sent alone makes Nagle's
         algorithm hold the payload back until the peer's delayed ACK (tens
-        of ms per message). A big str is encoded piece by piece, so sending
-        it never needs a second block as big as the message."""
+        of ms per message). A big body goes out in pieces, so the stream
+        never holds a copy of the whole message; a str is encoded first,
+        which on MicroPython shares the str's data (no copy)."""
+        op = OP_BINARY
         if isinstance(data, str):
-            if len(data) <= _JOIN // 4:
-                data = data.encode()
-                return encode_header(OP_TEXT, len(data)) + data, None
-            n = 0
-            for piece in pieces(data):
-                n += len(piece)
-            return encode_header(OP_TEXT, n), data
+            data = data.encode()
+            op = OP_TEXT
         if len(data) <= _JOIN:
-            return encode_header(OP_BINARY, len(data)) + data, None
-        return encode_header(OP_BINARY, len(data)), data
+            return encode_header(op, len(data)) + data, None
+        return encode_header(op, len(data)), data
 
     def ping_frame(self, data=b""):
         if isinstance(data, str):
@@ -730,7 +793,7 @@ class Protocol:
         self.close_reason = error.reason
         self.parser.discard = True
         self.parser._hdr = None
-        self.parser._whole = None
+        self.parser._whole = self.parser._block = None
         self.parser._need = 0
         if self.close_sent:
             return None

@@ -176,9 +176,10 @@ class WebSocket:
                 if body is None:
                     writer.write(frame)
                 else:
-                    # Piece by piece, draining each: the stream never
-                    # buffers a copy of the whole message. The header rides
-                    # with the first piece (see Protocol.encode_message).
+                    # Piece by piece (memoryviews of the message), draining
+                    # each: the stream never buffers a copy of more than
+                    # one piece. The header rides with the small first one
+                    # (see Protocol.encode_message).
                     for piece in _ws.pieces(body):
                         if frame is not None:
                             piece = frame + piece
