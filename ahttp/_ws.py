@@ -8,7 +8,7 @@ bytes. Never import asyncio or touch a socket in this module.
 import binascii
 import hashlib
 import struct
-import sys as _sys
+import sys
 
 from ._compat import const, MICROPYTHON
 from ._utf8 import utf8, LEADS as _LEADS
@@ -17,11 +17,11 @@ from ._http import HTTPError
 if MICROPYTHON:
     import gc as _gc    # see _COLLECT_AT
     try:
-        import uctypes as _uc   # see _probe_header
+        import uctypes          # see _probe
     except ImportError:
-        _uc = None
+        uctypes = None
 else:
-    _gc = _uc = None
+    _gc = uctypes = None
 
 # Opcodes.
 OP_CONT = const(0)
@@ -224,20 +224,53 @@ def encode_close(code=CLOSE_NORMAL, reason="", mask=None):
     return encode_frame(OP_CLOSE, payload, mask=mask)
 
 
-def _probe_big_ints():
-    # Ports without arbitrary-precision ints overflow in from_bytes: unmask
-    # in smaller words there.
+def _probe():
+    """(word, header), probed once at import.
+
+    word: the chunk size apply_mask() unmasks in (ports without
+    arbitrary-precision ints overflow in from_bytes: smaller words there).
+
+    header: the uctypes layout of a bytes object's header where payloads
+    can be received in place, else None. MicroPython keeps a bytes object
+    as four words (type, cached hash, length, data pointer), and
+    str(b, "utf-8") of a bytes object shares its data. So a big payload is
+    received straight into a fresh bytes(n), through a bytearray over its
+    memory, and the hash cached when it was made (of zeros) is cleared once
+    it is full (0 means "not computed"): the bytes handed over, or the str
+    made of them, is the one block the payload came in, never a second
+    copy. The layout is checked on a sample first; anywhere it differs
+    (CPython, another port) payloads are copied out of a bytearray.
+    (Few names here on purpose: each new one is interned on a board.)"""
+    word = 0
     for size in (_UNMASK_CHUNK, 8, 4):
         try:
             v = int.from_bytes(b"\xff" * size, "big")
             if v.to_bytes(size, "big") == b"\xff" * size:
-                return size
+                word = size
+                break
         except (OverflowError, ValueError):
             pass
-    return 0
+    if uctypes is None:
+        return word, None
+    try:
+        w = 8 if sys.maxsize > 0xFFFFFFFF else 4
+        t = uctypes.UINT64 if w == 8 else uctypes.UINT32
+        layout = {"hash": t | w, "len": t | 2 * w, "data": t | 3 * w}
+        b = bytes(40)
+        h = uctypes.struct(id(b), layout)
+        if h.len != 40 or h.data != uctypes.addressof(b):
+            return word, None
+        v = bytes(range(48, 88))
+        uctypes.bytearray_at(h.data, 40)[:] = v
+        h.hash = 0
+        if b == v and hash(b) == hash(v) and str(b, "utf-8") == str(v, "utf-8"):
+            return word, layout
+    except Exception:
+        pass
+    return word, None
 
 
-_WORD = _probe_big_ints()
+_WORD, _HEADER = _probe()
 
 
 def apply_mask(buf, mask):
@@ -266,61 +299,6 @@ def apply_mask(buf, mask):
     return buf
 
 
-def _probe_header():
-    """The uctypes layout of a bytes object's header, if payloads can be
-    received in place here, else None.
-
-    MicroPython keeps a bytes object as four words (type, cached hash,
-    length, data pointer), and str(b, "utf-8") of a bytes object shares its
-    data. A big payload is therefore received straight into a fresh
-    bytes(n) through a bytearray over its memory, and its cached hash (of
-    the zeros it was made of) is cleared once it is filled (0 means "not
-    computed"): the bytes handed over, or the str made of them, is the one
-    block the payload came in, never a second copy. The layout is checked
-    on a sample first; anywhere it differs (CPython, another port), a
-    payload is copied out of a bytearray as before."""
-    if _uc is None:
-        return None
-    try:
-        w = 8 if _sys.maxsize > 0xFFFFFFFF else 4
-        t = _uc.UINT64 if w == 8 else _uc.UINT32
-        layout = {"hash": t | w, "len": t | 2 * w, "data": t | 3 * w}
-        b = bytes(40)
-        h = _uc.struct(id(b), layout)
-        if h.len != 40 or h.data != _uc.addressof(b):
-            return None
-        want = bytes(range(48, 88))
-        _uc.bytearray_at(h.data, 40)[:] = want
-        h.hash = 0
-        if b == want and hash(b) == hash(want) and str(b, "utf-8") == str(want, "utf-8"):
-            return layout
-    except Exception:
-        pass
-    return None
-
-
-_HEADER = _probe_header()
-
-
-def payload_block(n):
-    """(block, view): a zeroed block of n bytes and a bytearray to fill it
-    through; seal(block) after the last write. The block is a bytes object
-    where payloads are received in place (_probe_header), else the
-    bytearray itself."""
-    if _HEADER is None:
-        b = bytearray(n)
-        return b, b
-    b = bytes(n)
-    return b, _uc.bytearray_at(_uc.addressof(b), n)
-
-
-def seal(block):
-    """Ready a filled block for use: a bytes one forgets its stale hash."""
-    if type(block) is bytes and _HEADER is not None:
-        _uc.struct(id(block), _HEADER).hash = 0
-    return block
-
-
 class FrameParser:
     """Bytes in, frames out: `feed(data)`, then `next_frame()` returns
     (fin, opcode, payload), or None when more bytes are needed. The payload
@@ -342,7 +320,7 @@ class FrameParser:
         self._off = 0
         self._hdr = None        # (fin, opcode, length, mask, header_len)
         self._whole = None      # a big frame's payload, filled as reads come
-        self._block = None      # and the block it is (see payload_block)
+        self._block = None      # and the block it is (see _probe)
         self._fill = 0          # bytes of it received
         self._need = 0          # and still to come
         # After a protocol error: validate nothing, drop every payload
@@ -509,7 +487,12 @@ class FrameParser:
                 # message handed over.
                 if n >= _COLLECT_AT and _gc is not None:
                     _gc.collect()
-                self._block, whole = payload_block(n)
+                if _HEADER is None:
+                    whole = self._block = bytearray(n)
+                else:
+                    # received in place into the bytes handed over (_probe)
+                    self._block = bytes(n)
+                    whole = uctypes.bytearray_at(uctypes.addressof(self._block), n)
                 if avail:
                     whole[:avail] = memoryview(self._buf)[self._off:]
                 self._whole = whole
@@ -525,7 +508,9 @@ class FrameParser:
         if mask is not None:
             apply_mask(payload, mask)
         if block is not None:
-            payload = seal(block)
+            payload = block
+            if _HEADER is not None:     # full: its cached hash is stale
+                uctypes.struct(id(block), _HEADER).hash = 0
         return (hdr[0], hdr[1], payload)
 
 

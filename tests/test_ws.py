@@ -83,7 +83,7 @@ SMALL_LIMIT = 20000
 # 64-bit unix port (where loaded bytecode lives in the heap too). The echo
 # handler (`async for message in ws`) still holds the last 16 KB message
 # while the next one arrives: two 16 KB blocks at once, each received in
-# place (_ws.payload_block: the bytes or str handed over is the block the
+# place (_ws._probe: the bytes or str handed over is the block the
 # payload came in). Passes from 144k (3 of 3 runs; 136k fails); from 160k
 # while each message was copied out of its receive block, 192k before the
 # app's setup collected its garbage as it went (ahttp._compat).
@@ -341,7 +341,7 @@ def test_echo_16k_messages_from_romfs(start_app):
 # A handler that holds one message at a time (tests/apps/ws_small.py: the
 # echo is `await ws.send(await ws.receive())`, one route), from ROMFS: one
 # 16 KB block at a time besides the server. Passes from 80k (4 of 4 runs;
-# 76k fails); 120k before payloads were received in place (_ws.payload_block).
+# 76k fails); 120k before payloads were received in place (_ws._probe).
 SMALL_APP = os.path.join(ROOT, "tests", "apps", "ws_small.py")
 ONE_AT_A_TIME_HEAP = "80k"
 

@@ -494,7 +494,7 @@ print("in place ok", _ws._HEADER is not None)
 def test_a_big_message_is_handed_over_in_the_block_it_came_in_under_micropython():
     # The payload is received into the bytes object handed over (the str is
     # made of its data without a copy): one block of the message's size,
-    # not two (_ws.payload_block).
+    # not two (_ws._probe).
     out = subprocess.run([micropython_exe(), "-c", _MP_IN_PLACE], env=runtime_env("micropython"),
                          capture_output=True, timeout=60, cwd=ROOT)
     assert out.stdout.strip().endswith(b"in place ok True"), out.stderr.decode() + out.stdout.decode()
