@@ -31,9 +31,13 @@ class WebSocket:
         self.close_code = None
         self.close_reason = ""
         self._proto = protocol
-        self._send_lock = asyncio.Lock()
-        self._recv_lock = asyncio.Lock()
-        self._receiving = None     # the task blocked in receive(), if any
+        # One sender and one receiver at a time; a task that finds the
+        # other busy waits for `_turns`, set when a turn ends (an Event made
+        # only when someone waits: no asyncio.Lock per connection, nor its
+        # module on a board)
+        self._sending = False
+        self._receiving = None     # the task in receive(), if any
+        self._turns = None
         self._closed = None        # asyncio.Event set once fully closed
         self._done = False
         self._abort = None         # reason when we dropped the connection
@@ -97,12 +101,19 @@ class WebSocket:
         answered here. Raises ConnectionClosed once the connection is closed."""
         if self._done:
             raise ConnectionClosed(self.close_code, self.close_reason)
-        async with self._recv_lock:
-            self._receiving = _current_task()
-            try:
-                return await self._receive()
-            finally:
-                self._receiving = None
+        while self._receiving is not None:      # another task's turn
+            if self._turns is None:
+                self._turns = asyncio.Event()
+            await self._turns.wait()
+        self._receiving = _current_task()
+        try:
+            return await self._receive()
+        finally:
+            self._receiving = None
+            t = self._turns
+            if t is not None:
+                self._turns = None
+                t.set()
 
     async def _receive(self):
         proto = self._proto
@@ -169,27 +180,37 @@ class WebSocket:
 
     async def _write(self, frame, body=None):
         writer = self.writer
-        async with self._send_lock:
-            if self._done:
-                raise ConnectionClosed(self.close_code, self.close_reason)
-            try:
-                if body is None:
-                    writer.write(frame)
-                else:
-                    # Piece by piece (memoryviews of the message), draining
-                    # each: the stream never buffers a copy of more than
-                    # one piece. The header rides with the small first one
-                    # (see Protocol.encode_message).
-                    for piece in _ws.pieces(body):
-                        if frame is not None:
-                            piece = frame + piece
-                            frame = None
-                        writer.write(piece)
-                        await writer.drain()
-                await writer.drain()
-            except (OSError, EOFError):
-                self._finish(1006, "connection lost")
-                raise ConnectionClosed(1006, "connection lost")
+        while self._sending:        # another task's message is going out
+            if self._turns is None:
+                self._turns = asyncio.Event()
+            await self._turns.wait()
+        if self._done:
+            raise ConnectionClosed(self.close_code, self.close_reason)
+        self._sending = True
+        try:
+            if body is None:
+                writer.write(frame)
+            else:
+                # Piece by piece (memoryviews of the message), draining
+                # each: the stream never buffers a copy of more than one
+                # piece. The header rides with the small first one (see
+                # Protocol.encode_message).
+                for piece in _ws.pieces(body):
+                    if frame is not None:
+                        piece = frame + piece
+                        frame = None
+                    writer.write(piece)
+                    await writer.drain()
+            await writer.drain()
+        except (OSError, EOFError):
+            self._finish(1006, "connection lost")
+            raise ConnectionClosed(1006, "connection lost")
+        finally:
+            self._sending = False
+            t = self._turns
+            if t is not None:
+                self._turns = None
+                t.set()
 
     # -- closing ---------------------------------------------------------
 

@@ -352,6 +352,20 @@ def test_echo_16k_messages_one_at_a_time_from_romfs(start_app):
     assert app.alive()
 
 
+def test_senders_and_receivers_in_several_tasks_take_turns(server):
+    # /race: two tasks send 4 x 30 KB each at once (pieces with a yield
+    # between them on MicroPython: interleaved frames would be garbage
+    # here), then two tasks receive at once (the 11th message lets the
+    # second one finish): each message whole, once, in order.
+    with connect(ws_url(server, "/race"), max_size=None, open_timeout=TIMEOUT) as ws:
+        got = [ws.recv(TIMEOUT) for _ in range(8)]
+        assert sorted(got) == ["a" * 30000] * 4 + ["b" * 30000] * 4
+        for i in range(11):
+            ws.send("m%d" % i)
+        assert ws.recv(TIMEOUT) == " ".join("m%d" % i for i in range(11))
+    assert wait_closes(server, "race 1000 ", 1) == 1
+
+
 def test_fragmented_messages_are_reassembled(server):
     with connect(ws_url(server), open_timeout=TIMEOUT) as ws:
         ws.send(["frag", "mented ", "", "tëxt"])

@@ -1,7 +1,7 @@
 """The sync twin of sse_app.py: the same routes on ahttp.sync with plain
 `def` handlers; the streams run in handler threads (`@app.thread`) so the
 debug and publishing routes are served meanwhile. Keep the two in step
-(tests/test_sync_twins.py compares their routes).
+(tests/test_sync_twins.py checks they serve the same routes).
 
 Env: AHTTP_HOST/AHTTP_PORT, SSE_RING, SSE_MAX_SUBS, SSE_HEARTBEAT (seconds,
 float), SSE_SEND_TIMEOUT, SSE_THREADS, SSE_NODELAY (0: Broadcaster(nodelay=False)),

@@ -96,6 +96,29 @@ async def push(reader, writer, request):
     ended("push", ws)
 
 
+@app.route("GET", "/race")
+async def race(reader, writer, request):
+    # Two tasks send big messages at once (each goes out in pieces, yielding
+    # between them), then two tasks receive at once: every message must go
+    # out whole and come in to exactly one of them, in order.
+    ws = await WebSocket.accept(reader, writer, request, max_message_size=None)
+    got = []
+
+    async def send_some(ch):
+        for _ in range(4):
+            await ws.send(ch * 30000)
+
+    async def receive_some():
+        while len(got) < 10:
+            got.append(await ws.receive())
+
+    await asyncio.gather(send_some("a"), send_some("b"))
+    await asyncio.gather(receive_some(), receive_some())
+    await ws.send(" ".join(got))
+    await ws.close()
+    ended("race", ws)
+
+
 @app.route("GET", "/ping")
 async def server_ping(reader, writer, request):
     # The server pings; the client's pong is consumed by receive().

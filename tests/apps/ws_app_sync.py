@@ -1,7 +1,7 @@
 """The sync twin of ws_app.py: the same routes on ahttp.sync with plain
 `def` handlers, each WebSocket in a handler thread (`@app.thread`) so the
 other routes are served meanwhile. Keep the two in step
-(tests/test_sync_twins.py compares their routes).
+(tests/test_sync_twins.py checks they serve the same routes).
 
 The WebSocket test app: one route per behaviour the WS tests check.
 
@@ -93,6 +93,21 @@ def push(reader, writer, request):
         pass
     ws.close()
     ended("push", ws)
+
+
+@app.thread
+@app.route("GET", "/race")
+def race(reader, writer, request):
+    # One thread uses a WebSocket at a time here (ahttp/_sync_ws.py): the
+    # same messages in the same order, sent and received in turn.
+    ws = WebSocket.accept(reader, writer, request, max_message_size=None)
+    for ch in "ab":
+        for _ in range(4):
+            ws.send(ch * 30000)
+    got = [ws.receive() for _ in range(11)]
+    ws.send(" ".join(got))
+    ws.close()
+    ended("race", ws)
 
 
 @app.thread
