@@ -23,13 +23,14 @@ if MICROPYTHON:
 else:
     _gc = uctypes = None
 
-# Opcodes.
-OP_CONT = const(0)
-OP_TEXT = const(1)
-OP_BINARY = const(2)
-OP_CLOSE = const(8)
-OP_PING = const(9)
-OP_PONG = const(10)
+# Opcodes and close codes: private consts, replaced where they are used
+# (no module names: each would be interned on a board).
+_OP_CONT = const(0)
+_OP_TEXT = const(1)
+_OP_BINARY = const(2)
+_OP_CLOSE = const(8)
+_OP_PING = const(9)
+_OP_PONG = const(10)
 
 # Events returned by Protocol.next_event(): (kind, value[, reason]).
 MESSAGE = const(1)   # (MESSAGE, str | bytes)
@@ -37,17 +38,16 @@ PING = const(2)      # (PING, payload) - the driver answers with send_pong()
 PONG = const(3)      # (PONG, payload)
 CLOSE = const(4)     # (CLOSE, code, reason) - the driver sends close_reply()
 
-# Close codes.
-CLOSE_NORMAL = const(1000)
-CLOSE_GOING_AWAY = const(1001)
-CLOSE_PROTOCOL_ERROR = const(1002)
-CLOSE_UNSUPPORTED = const(1003)
-CLOSE_NO_STATUS = const(1005)
-CLOSE_ABNORMAL = const(1006)
-CLOSE_INVALID_DATA = const(1007)
-CLOSE_POLICY = const(1008)
-CLOSE_TOO_BIG = const(1009)
-CLOSE_INTERNAL = const(1011)
+_CLOSE_NORMAL = const(1000)
+_CLOSE_GOING_AWAY = const(1001)
+_CLOSE_PROTOCOL_ERROR = const(1002)
+_CLOSE_UNSUPPORTED = const(1003)
+_CLOSE_NO_STATUS = const(1005)
+_CLOSE_ABNORMAL = const(1006)
+_CLOSE_INVALID_DATA = const(1007)
+_CLOSE_POLICY = const(1008)
+_CLOSE_TOO_BIG = const(1009)
+_CLOSE_INTERNAL = const(1011)
 
 DEFAULT_MAX_MESSAGE = const(65536)
 
@@ -214,14 +214,14 @@ def encode_frame(opcode, payload=b"", fin=True, mask=None):
     return encode_header(opcode, len(payload), fin, mask) + payload
 
 
-def encode_close(code=CLOSE_NORMAL, reason="", mask=None):
+def encode_close(code=_CLOSE_NORMAL, reason="", mask=None):
     """A close frame; code None sends an empty payload."""
     if code is None:
-        return encode_frame(OP_CLOSE, b"", mask=mask)
+        return encode_frame(_OP_CLOSE, b"", mask=mask)
     payload = struct.pack("!H", code) + reason.encode()
     if len(payload) > 125:
         raise ValueError("close reason longer than 123 bytes")
-    return encode_frame(OP_CLOSE, payload, mask=mask)
+    return encode_frame(_OP_CLOSE, payload, mask=mask)
 
 
 def _probe():
@@ -401,31 +401,31 @@ class FrameParser:
             mask = bytes(buf[off + hl - 4:off + hl]) if b1 & 0x80 else None
             return (fin, opcode, n, mask, hl)
         if b0 & 0x70:
-            raise ProtocolError(CLOSE_PROTOCOL_ERROR, "reserved bits set")
-        if opcode > OP_BINARY and opcode < OP_CLOSE or opcode > OP_PONG:
-            raise ProtocolError(CLOSE_PROTOCOL_ERROR, "reserved opcode")
-        if opcode >= OP_CLOSE:
+            raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "reserved bits set")
+        if opcode > _OP_BINARY and opcode < _OP_CLOSE or opcode > _OP_PONG:
+            raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "reserved opcode")
+        if opcode >= _OP_CLOSE:
             if not fin:
-                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "fragmented control frame")
+                raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "fragmented control frame")
             if n > 125:
-                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "control frame too long")
+                raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "control frame too long")
         if n == 126:
             n = (buf[off + 2] << 8) | buf[off + 3]
             if n < 126:
-                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "non-minimal length")
+                raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "non-minimal length")
         elif n == 127:
             if buf[off + 2] & 0x80:
-                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "length MSB set")
+                raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "length MSB set")
             n = struct.unpack("!Q", bytes(buf[off + 2:off + 10]))[0]
             if n < 65536:
-                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "non-minimal length")
+                raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "non-minimal length")
         mask = None
         if b1 & 0x80:
             mask = bytes(buf[off + hl - 4:off + hl])
         elif self.require_mask:
-            raise ProtocolError(CLOSE_PROTOCOL_ERROR, "unmasked frame from client")
+            raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "unmasked frame from client")
         if self.max_frame_size is not None and n > self.max_frame_size:
-            raise ProtocolError(CLOSE_TOO_BIG, "frame too big")
+            raise ProtocolError(_CLOSE_TOO_BIG, "frame too big")
         if self.on_header is not None:
             self.on_header(fin, opcode, n)
         return (fin, opcode, n, mask, hl)
@@ -461,7 +461,7 @@ class FrameParser:
                 self._off += hdr[4]
             n = hdr[2]
             avail = len(self._buf) - self._off
-            if self.discard and (hdr[1] != OP_CLOSE or n > 125 or refused):
+            if self.discard and (hdr[1] != _OP_CLOSE or n > 125 or refused):
                 self._hdr = None
                 if avail >= n:
                     self._off += n
@@ -521,7 +521,7 @@ def decode_utf8(data):
     try:
         return utf8(data)
     except UnicodeError:
-        raise ProtocolError(CLOSE_INVALID_DATA, "invalid UTF-8")
+        raise ProtocolError(_CLOSE_INVALID_DATA, "invalid UTF-8")
 
 
 def _seq_len(b):
@@ -582,7 +582,7 @@ class Utf8Validator:
         if cut < n:
             tail = bytes(data[cut:])
             if final or not _valid_prefix(tail):
-                raise ProtocolError(CLOSE_INVALID_DATA, "invalid UTF-8")
+                raise ProtocolError(_CLOSE_INVALID_DATA, "invalid UTF-8")
             self._tail = tail
         return text
 
@@ -600,12 +600,12 @@ def parse_close(payload):
     """(code, reason) from a close frame payload; 1005 when it is empty."""
     n = len(payload)
     if n == 0:
-        return CLOSE_NO_STATUS, ""
+        return _CLOSE_NO_STATUS, ""
     if n == 1:
-        raise ProtocolError(CLOSE_PROTOCOL_ERROR, "close frame payload of 1 byte")
+        raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "close frame payload of 1 byte")
     code = (payload[0] << 8) | payload[1]
     if not valid_close_code(code):
-        raise ProtocolError(CLOSE_PROTOCOL_ERROR, "invalid close code")
+        raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "invalid close code")
     return code, decode_utf8(payload[2:]) if n > 2 else ""
 
 
@@ -649,22 +649,22 @@ class Protocol:
         self.close_reason = ""
 
     def _on_header(self, fin, opcode, length):
-        if opcode >= OP_CLOSE:
+        if opcode >= _OP_CLOSE:
             return
-        if opcode == OP_CONT:
+        if opcode == _OP_CONT:
             if not self._hdr_msg:
-                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "continuation without a message")
+                raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "continuation without a message")
             size = self._hdr_size + length
         else:
             if self._hdr_msg:
-                raise ProtocolError(CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one")
+                raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "new message inside a fragmented one")
             size = length
         if self.max_message_size is not None and size > self.max_message_size:
-            raise ProtocolError(CLOSE_TOO_BIG, "message too big")
+            raise ProtocolError(_CLOSE_TOO_BIG, "message too big")
         self._hdr_size = size
         if fin:
             self._hdr_msg = 0
-        elif opcode != OP_CONT:
+        elif opcode != _OP_CONT:
             self._hdr_msg = opcode
 
     def feed(self, data):
@@ -684,27 +684,27 @@ class Protocol:
                 # Failed: only the peer's close frame matters now.
                 self.close_received = True
                 return (CLOSE, self.close_code, self.close_reason)
-            if opcode == OP_CLOSE:
+            if opcode == _OP_CLOSE:
                 code, reason = parse_close(payload)
                 self.close_received = True
                 self.close_code = code
                 self.close_reason = reason
                 return (CLOSE, code, reason)
-            if opcode == OP_PING:
+            if opcode == _OP_PING:
                 return (PING, bytes(payload))
-            if opcode == OP_PONG:
+            if opcode == _OP_PONG:
                 return (PONG, bytes(payload))
-            if fin and opcode != OP_CONT:       # the common case
-                if opcode == OP_TEXT:
+            if fin and opcode != _OP_CONT:       # the common case
+                if opcode == _OP_TEXT:
                     return (MESSAGE, decode_utf8(payload))
                 return (MESSAGE, payload if type(payload) is bytes else bytes(payload))
-            if opcode != OP_CONT:
+            if opcode != _OP_CONT:
                 self._msg_op = opcode
                 self._parts = []
-                if opcode == OP_TEXT:
+                if opcode == _OP_TEXT:
                     self._utf8 = Utf8Validator()
             parts = self._parts
-            if self._msg_op == OP_TEXT:
+            if self._msg_op == _OP_TEXT:
                 # Decode fragment by fragment: fails fast, and the fragments
                 # are never all held as bytes next to the str.
                 parts.append(self._utf8.feed(payload, fin))
@@ -714,7 +714,7 @@ class Protocol:
                 continue
             self._parts = None
             self._utf8 = None
-            if self._msg_op == OP_TEXT:
+            if self._msg_op == _OP_TEXT:
                 return (MESSAGE, parts[0] if len(parts) == 1 else "".join(parts))
             return (MESSAGE, b"".join(parts))
 
@@ -729,10 +729,10 @@ class Protocol:
         of ms per message). A big body goes out in pieces, so the stream
         never holds a copy of the whole message; a str is encoded first,
         which on MicroPython shares the str's data (no copy)."""
-        op = OP_BINARY
+        op = _OP_BINARY
         if isinstance(data, str):
             data = data.encode()
-            op = OP_TEXT
+            op = _OP_TEXT
         if len(data) <= _JOIN:
             return encode_header(op, len(data)) + data, None
         return encode_header(op, len(data)), data
@@ -742,12 +742,12 @@ class Protocol:
             data = data.encode()
         if len(data) > 125:
             raise ValueError("ping payload longer than 125 bytes")
-        return encode_frame(OP_PING, data)
+        return encode_frame(_OP_PING, data)
 
     def send_pong(self, data):
-        return encode_frame(OP_PONG, data)
+        return encode_frame(_OP_PONG, data)
 
-    def close_frame(self, code=CLOSE_NORMAL, reason=""):
+    def close_frame(self, code=_CLOSE_NORMAL, reason=""):
         """Our close frame (validated); marks the close as sent."""
         if code is not None and not valid_close_code(code):
             raise ValueError("invalid close code %r" % (code,))
@@ -761,7 +761,7 @@ class Protocol:
             return None
         self.close_sent = True
         code = self.close_code
-        if code == CLOSE_NO_STATUS or code is None:
+        if code == _CLOSE_NO_STATUS or code is None:
             return encode_close(None)
         reason = self.close_reason
         if len(reason.encode()) > 123:

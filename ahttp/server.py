@@ -6,6 +6,8 @@ _app); it reads, writes and waits. asyncio is imported when the server
 starts, not when ahttp is imported. Timeouts cost no task per read: one
 watchdog task cancels connections whose deadline has passed.
 """
+import sys
+
 from ._http import HTTPError, RecvBuffer, body_framing
 from ._app import AppCore
 from ._response import BUSY, CLOSE, encode_value
@@ -21,10 +23,15 @@ _io_queue = None     # MicroPython: asyncio.core._io_queue, see Stream._recv
 def _import_asyncio():
     global asyncio, _io_queue
     if asyncio is None:
-        import asyncio as a
+        try:
+            import asyncio as a
+        except ImportError:
+            # MicroPython 1.20 and older name it uasyncio: registered as
+            # asyncio too, for every `import asyncio` after this one
+            import uasyncio as a
+            sys.modules["asyncio"] = a
         if MICROPYTHON:
-            from asyncio import core
-            _io_queue = core._io_queue
+            _io_queue = a.core._io_queue
         asyncio = a
     return asyncio
 
@@ -251,10 +258,9 @@ class HTTPServer(AppCore):
             self._rmv = None
         srv = None
         if MICROPYTHON:
-            try:
-                from asyncio.stream import Server as srv
-            except ImportError:
-                pass
+            # (its stream module by its loaded name: asyncio.stream, or
+            # uasyncio.stream on MicroPython 1.20, see _import_asyncio)
+            srv = getattr(sys.modules.get(a.__name__ + ".stream"), "Server", None)
         if srv is not None and hasattr(srv, "_serve"):
             self._server = await self._mp_listen(a, srv(), host, port, ssl)
         else:
@@ -486,8 +492,8 @@ class HTTPServer(AppCore):
 # board every module costs interned names.)
 async def _accept_loop(s, cb, ssl):
     import gc
-    from asyncio import core
-    from asyncio.stream import Stream
+    core = asyncio.core
+    Stream = sys.modules[asyncio.__name__ + ".stream"].Stream
     while True:
         try:
             yield core._io_queue.queue_read(s)

@@ -24,11 +24,12 @@ asyncio.run():
 Drives the asyncio server only (ahttp.HTTPServer); no timeouts are enforced
 inside (the server's watchdog is not started), `timeout` bounds each wait.
 """
-import asyncio
 import json as _json
 
 from . import server as _server
 from . import _ws
+
+asyncio = _server._import_asyncio()     # (uasyncio on MicroPython 1.20)
 
 _HIGH = 65536      # bytes a pipe holds before its writer waits
 
@@ -440,9 +441,9 @@ class WebSocketSession:
 
     async def send(self, message):
         if isinstance(message, str):
-            frame = _ws.encode_frame(_ws.OP_TEXT, message.encode(), mask=self._MASK)
+            frame = _ws.encode_frame(1, message.encode(), mask=self._MASK)     # text
         else:
-            frame = _ws.encode_frame(_ws.OP_BINARY, bytes(message), mask=self._MASK)
+            frame = _ws.encode_frame(2, bytes(message), mask=self._MASK)     # binary
         await self.conn.send(frame)
 
     async def _event(self):
@@ -465,7 +466,7 @@ class WebSocketSession:
             if kind == _ws.MESSAGE:
                 return ev[1]
             if kind == _ws.PING:
-                await self.conn.send(_ws.encode_frame(_ws.OP_PONG, ev[1], mask=self._MASK))
+                await self.conn.send(_ws.encode_frame(10, ev[1], mask=self._MASK))    # pong
             elif kind == _ws.CLOSE:
                 self.close_code, self.close_reason = ev[1], ev[2]
                 if not self.proto.close_sent:
@@ -476,7 +477,7 @@ class WebSocketSession:
                 raise WebSocketClosed(ev[1], ev[2])
 
     async def ping(self, data=b"ping"):
-        await self.conn.send(_ws.encode_frame(_ws.OP_PING, data, mask=self._MASK))
+        await self.conn.send(_ws.encode_frame(9, data, mask=self._MASK))     # ping
         while True:
             ev = await self._event()
             if ev is None:

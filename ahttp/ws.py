@@ -9,12 +9,12 @@ about the protocol lives in the sans-IO core, shared with ahttp.sync.
     async for message in ws:        # str for text, bytes for binary
         await ws.send(message)
 """
-import asyncio
-
 from . import _ws
 from ._ws import ConnectionClosed
 from ._compat import ticks_ms, ticks_diff
+from .server import _import_asyncio
 
+asyncio = _import_asyncio()     # (uasyncio on MicroPython 1.20)
 _READ_SIZE = 4096
 
 

@@ -21,6 +21,7 @@ import ahttp._ws as _ws  # noqa: E402
 from ahttp._ws import ProtocolError  # noqa: E402
 
 MASK = b"\x37\xfa\x21\x3d"
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
 
 def client_frame(opcode, payload=b"", fin=True, mask=MASK, rsv=0, length=None):
@@ -146,7 +147,7 @@ def test_subprotocol_is_the_servers_first_choice_the_client_offered(offered, sup
     (65536, b"\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00"),
 ])
 def test_header_uses_7_16_and_64_bit_lengths(length, head):
-    assert _ws.encode_header(_ws.OP_BINARY, length) == head
+    assert _ws.encode_header(OP_BINARY, length) == head
 
 
 def test_text_message_encodes_as_one_unmasked_frame():
@@ -184,8 +185,8 @@ def test_parser_returns_frames_fed_whole_bytewise_and_chunked(size, step):
     if step == 1 and size > 1000:
         step = 997
     payload = bytes(i & 255 for i in range(size))
-    tail = client_frame(_ws.OP_TEXT, b"next")
-    data = client_frame(_ws.OP_BINARY, payload) + tail[:3]
+    tail = client_frame(OP_TEXT, b"next")
+    data = client_frame(OP_BINARY, payload) + tail[:3]
     parser = _ws.FrameParser(max_frame_size=None)
     frames = []
     for i in range(0, len(data), step or len(data)):
@@ -193,14 +194,14 @@ def test_parser_returns_frames_fed_whole_bytewise_and_chunked(size, step):
         frame = joined(parser.next_frame())
         if frame is not None:
             frames.append(frame)
-    assert frames == [(True, _ws.OP_BINARY, bytearray(payload))]
+    assert frames == [(True, OP_BINARY, bytearray(payload))]
     assert parser.next_frame() is None
     parser.feed(tail[3:])
-    assert parser.next_frame() == (True, _ws.OP_TEXT, bytearray(b"next"))
+    assert parser.next_frame() == (True, OP_TEXT, bytearray(b"next"))
 
 
 def test_parser_needs_more_reports_missing_bytes():
-    data = client_frame(_ws.OP_BINARY, b"x" * 1000)
+    data = client_frame(OP_BINARY, b"x" * 1000)
     parser = _ws.FrameParser()
     assert parser.wanted() == 2
     parser.feed(data[:4])
@@ -213,19 +214,19 @@ def test_parser_needs_more_reports_missing_bytes():
 
 
 PARSE_ERRORS = [
-    ("unmasked frame", client_frame(_ws.OP_TEXT, "hi", mask=None), 1002),
-    ("rsv1", client_frame(_ws.OP_TEXT, "hi", rsv=4), 1002),
-    ("rsv2", client_frame(_ws.OP_TEXT, "hi", rsv=2), 1002),
-    ("rsv3", client_frame(_ws.OP_TEXT, "hi", rsv=1), 1002),
+    ("unmasked frame", client_frame(OP_TEXT, "hi", mask=None), 1002),
+    ("rsv1", client_frame(OP_TEXT, "hi", rsv=4), 1002),
+    ("rsv2", client_frame(OP_TEXT, "hi", rsv=2), 1002),
+    ("rsv3", client_frame(OP_TEXT, "hi", rsv=1), 1002),
     ("opcode 3", client_frame(3), 1002),
     ("opcode 7", client_frame(7), 1002),
     ("opcode 11", client_frame(11), 1002),
     ("opcode 15", client_frame(15), 1002),
-    ("fragmented ping", client_frame(_ws.OP_PING, fin=False), 1002),
-    ("ping of 126 bytes", client_frame(_ws.OP_PING, b"x" * 126), 1002),
-    ("close of 126 bytes", client_frame(_ws.OP_CLOSE, b"\x03\xe8" + b"x" * 124), 1002),
+    ("fragmented ping", client_frame(OP_PING, fin=False), 1002),
+    ("ping of 126 bytes", client_frame(OP_PING, b"x" * 126), 1002),
+    ("close of 126 bytes", client_frame(OP_CLOSE, b"\x03\xe8" + b"x" * 124), 1002),
     ("64-bit length with MSB", b"\x82\xff\x80" + b"\x00" * 7 + MASK, 1002),
-    ("frame over max_frame_size", client_frame(_ws.OP_BINARY, length=2000), 1009),
+    ("frame over max_frame_size", client_frame(OP_BINARY, length=2000), 1009),
 ]
 
 
@@ -241,46 +242,46 @@ def test_parser_rejects_bad_header_before_the_payload(name, data, code):
 # -- message assembly ------------------------------------------------------------
 
 def test_fragmented_text_with_interleaved_ping_is_reassembled():
-    data = (client_frame(_ws.OP_TEXT, "Hel", fin=False)
-            + client_frame(_ws.OP_PING, "p")
-            + client_frame(_ws.OP_CONT, "lo ", fin=False)
-            + client_frame(_ws.OP_CONT, "wörld"))
+    data = (client_frame(OP_TEXT, "Hel", fin=False)
+            + client_frame(OP_PING, "p")
+            + client_frame(OP_CONT, "lo ", fin=False)
+            + client_frame(OP_CONT, "wörld"))
     for step in (None, 1):
         events = feed_all(_ws.Protocol(), data, step)
         assert events == [(_ws.PING, b"p"), (_ws.MESSAGE, "Hello wörld")]
 
 
 def test_fragmented_binary_with_empty_fragments():
-    data = (client_frame(_ws.OP_BINARY, b"", fin=False)
-            + client_frame(_ws.OP_CONT, b"\x00\xff", fin=False)
-            + client_frame(_ws.OP_CONT, b""))
+    data = (client_frame(OP_BINARY, b"", fin=False)
+            + client_frame(OP_CONT, b"\x00\xff", fin=False)
+            + client_frame(OP_CONT, b""))
     assert feed_all(_ws.Protocol(), data) == [(_ws.MESSAGE, b"\x00\xff")]
 
 
 def test_character_split_across_fragments_is_valid():
     text = "κόσμε€𝄞".encode()
     for cut in range(1, len(text)):
-        data = (client_frame(_ws.OP_TEXT, text[:cut], fin=False)
-                + client_frame(_ws.OP_CONT, text[cut:]))
+        data = (client_frame(OP_TEXT, text[:cut], fin=False)
+                + client_frame(OP_CONT, text[cut:]))
         assert feed_all(_ws.Protocol(), data) == [(_ws.MESSAGE, "κόσμε€𝄞")]
 
 
 ASSEMBLY_ERRORS = [
-    ("continuation without start", client_frame(_ws.OP_CONT, "x"), 1002),
+    ("continuation without start", client_frame(OP_CONT, "x"), 1002),
     ("text inside fragmented text",
-     client_frame(_ws.OP_TEXT, "a", fin=False) + client_frame(_ws.OP_TEXT, "b"), 1002),
+     client_frame(OP_TEXT, "a", fin=False) + client_frame(OP_TEXT, "b"), 1002),
     ("binary inside fragmented text",
-     client_frame(_ws.OP_TEXT, "a", fin=False) + client_frame(_ws.OP_BINARY, "b"), 1002),
-    ("invalid UTF-8 text", client_frame(_ws.OP_TEXT, b"\xce\xba\xff"), 1007),
+     client_frame(OP_TEXT, "a", fin=False) + client_frame(OP_BINARY, "b"), 1002),
+    ("invalid UTF-8 text", client_frame(OP_TEXT, b"\xce\xba\xff"), 1007),
     ("invalid UTF-8 in the second fragment",
-     client_frame(_ws.OP_TEXT, "ok", fin=False) + client_frame(_ws.OP_CONT, b"\xed\xa0\x80"), 1007),
+     client_frame(OP_TEXT, "ok", fin=False) + client_frame(OP_CONT, b"\xed\xa0\x80"), 1007),
     ("truncated character at the end of a message",
-     client_frame(_ws.OP_TEXT, b"a\xe2\x82", fin=False) + client_frame(_ws.OP_CONT, b""), 1007),
+     client_frame(OP_TEXT, b"a\xe2\x82", fin=False) + client_frame(OP_CONT, b""), 1007),
     ("message over max_message_size in fragments",
-     client_frame(_ws.OP_BINARY, b"x" * 600, fin=False)
-     + client_frame(_ws.OP_CONT, length=600), 1009),
-    ("close with 1-byte payload", client_frame(_ws.OP_CLOSE, b"\x03"), 1002),
-    ("close with invalid UTF-8 reason", client_frame(_ws.OP_CLOSE, b"\x03\xe8\xff"), 1007),
+     client_frame(OP_BINARY, b"x" * 600, fin=False)
+     + client_frame(OP_CONT, length=600), 1009),
+    ("close with 1-byte payload", client_frame(OP_CLOSE, b"\x03"), 1002),
+    ("close with invalid UTF-8 reason", client_frame(OP_CLOSE, b"\x03\xe8\xff"), 1007),
 ]
 
 
@@ -297,7 +298,7 @@ def test_protocol_violation_maps_to_close_code(name, data, code):
 def test_invalid_utf8_prefix_fails_before_the_message_ends():
     proto = _ws.Protocol()
     with pytest.raises(ProtocolError) as info:
-        feed_all(proto, client_frame(_ws.OP_TEXT, b"ok\xed\xa0", fin=False))
+        feed_all(proto, client_frame(OP_TEXT, b"ok\xed\xa0", fin=False))
     assert info.value.code == 1007
 
 
@@ -319,20 +320,20 @@ def test_close_code_validity(code, valid):
 
 def test_close_is_echoed_with_code_and_reason():
     proto = _ws.Protocol()
-    assert feed_all(proto, client_frame(_ws.OP_CLOSE, b"\x0b\xb8bye")) == [(_ws.CLOSE, 3000, "bye")]
+    assert feed_all(proto, client_frame(OP_CLOSE, b"\x0b\xb8bye")) == [(_ws.CLOSE, 3000, "bye")]
     assert proto.close_reply() == b"\x88\x05\x0b\xb8bye"
     assert proto.close_reply() is None
 
 
 def test_empty_close_is_answered_with_empty_close():
     proto = _ws.Protocol()
-    assert feed_all(proto, client_frame(_ws.OP_CLOSE)) == [(_ws.CLOSE, 1005, "")]
+    assert feed_all(proto, client_frame(OP_CLOSE)) == [(_ws.CLOSE, 1005, "")]
     assert proto.close_reply() == b"\x88\x00"
 
 
 def test_frames_after_close_are_ignored():
     proto = _ws.Protocol()
-    data = client_frame(_ws.OP_CLOSE, b"\x03\xe8") + client_frame(_ws.OP_TEXT, "late")
+    data = client_frame(OP_CLOSE, b"\x03\xe8") + client_frame(OP_TEXT, "late")
     assert feed_all(proto, data) == [(_ws.CLOSE, 1000, "")]
 
 
@@ -446,7 +447,7 @@ def test_a_big_frame_is_received_into_one_block():
     # One bytearray for the whole payload, filled as reads come (nothing
     # long-lived between the reads: the heap keeps its big free blocks).
     payload = bytes(i & 255 for i in range(20000))
-    data = client_frame(_ws.OP_BINARY, payload)
+    data = client_frame(OP_BINARY, payload)
     head = len(data) - len(payload)
     parser = _ws.FrameParser(max_frame_size=None)
     parser.feed(data[:5000])
@@ -456,7 +457,7 @@ def test_a_big_frame_is_received_into_one_block():
     assert parser.buffered() == 5000 - head
     for i in range(5000, len(data), 3333):
         parser.feed(data[i:i + 3333])
-    assert parser.next_frame() == (True, _ws.OP_BINARY, bytearray(payload))
+    assert parser.next_frame() == (True, OP_BINARY, bytearray(payload))
     assert parser.buffered() == 0
 
 
@@ -504,12 +505,12 @@ def test_a_big_message_is_handed_over_in_the_block_it_came_in_under_micropython(
 
 def test_after_an_error_frames_are_skipped_unbuffered_until_the_close_reply():
     proto = _ws.Protocol(max_message_size=1000)
-    big = client_frame(_ws.OP_BINARY, b"z" * 300000)
+    big = client_frame(OP_BINARY, b"z" * 300000)
     with pytest.raises(ProtocolError) as info:
         feed_all(proto, big[:20])
     assert info.value.code == 1009
     assert proto.fail(info.value) == b"\x88\x0f\x03\xf1frame too big"
-    events = feed_all(proto, big[20:] + client_frame(_ws.OP_PING) + client_frame(_ws.OP_CLOSE, b"\x03\xf1"),
+    events = feed_all(proto, big[20:] + client_frame(OP_PING) + client_frame(OP_CLOSE, b"\x03\xf1"),
                       step=65536)
     assert events == [(_ws.CLOSE, 1009, "frame too big")]
     assert proto.parser.buffered() < 65536
@@ -518,10 +519,10 @@ def test_after_an_error_frames_are_skipped_unbuffered_until_the_close_reply():
 def test_the_refused_frame_is_not_taken_for_the_close_reply():
     proto = _ws.Protocol()
     with pytest.raises(ProtocolError):
-        feed_all(proto, client_frame(_ws.OP_CLOSE, b"\x03\xe8", fin=False))
+        feed_all(proto, client_frame(OP_CLOSE, b"\x03\xe8", fin=False))
     proto.fail(ProtocolError(1002, "x"))
     assert feed_all(proto, b"") == []
-    assert feed_all(proto, client_frame(_ws.OP_CLOSE, b"\x03\xea")) == [(_ws.CLOSE, 1002, "x")]
+    assert feed_all(proto, client_frame(OP_CLOSE, b"\x03\xea")) == [(_ws.CLOSE, 1002, "x")]
 
 
 def test_big_text_is_sent_encoded_in_pieces():
