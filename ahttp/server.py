@@ -99,7 +99,24 @@ class Stream(RecvBuffer):
             s = r.s
             k = None
             while k is None:    # a TLS socket gives None until it has app data
-                yield _io_queue.queue_read(s)
+                try:
+                    yield _io_queue.queue_read(s)
+                except MemoryError:
+                    # asyncio's registration can fail half done (in its
+                    # map, not polled): undo this task's part, or the entry
+                    # would stay, holding this task, for good
+                    e = _io_queue.map.get(id(s))
+                    if e is not None and e[0] is asyncio.current_task():
+                        e[0] = None
+                        try:
+                            if e[1] is None:
+                                del _io_queue.map[id(s)]
+                                _io_queue.poller.unregister(s)
+                            else:           # a writer waits too: POLLOUT
+                                _io_queue.poller.modify(s, 4)
+                        except Exception:
+                            pass
+                    raise
                 k = s.readinto(mv)
             return bytes(mv[:k]) if k else b""
 
@@ -261,6 +278,9 @@ class HTTPServer(AppCore):
             # (its stream module by its loaded name: asyncio.stream, or
             # uasyncio.stream on MicroPython 1.20, see _import_asyncio)
             srv = getattr(sys.modules.get(a.__name__ + ".stream"), "Server", None)
+            loop = a.get_event_loop()
+            if getattr(loop, "get_exception_handler", lambda: None)() is None:
+                loop.set_exception_handler(self._unretrieved)
         if srv is not None and hasattr(srv, "_serve"):
             self._server = await self._mp_listen(a, srv(), host, port, ssl)
         else:
@@ -302,14 +322,43 @@ class HTTPServer(AppCore):
             await self.start(host, port, ssl)
             await self._stopped.wait()
         try:
-            a.run(main())
+            if not MICROPYTHON:
+                a.run(main())
+                return
+            # A MemoryError out of MicroPython's scheduler itself (not out
+            # of a task) would end the loop and with it every connection:
+            # resume it instead, its tasks as they were.
+            task = a.create_task(main())
+            while True:
+                try:
+                    a.run_until_complete(task)
+                    return
+                except MemoryError:
+                    if task.done():
+                        raise
         except KeyboardInterrupt:
+            pass
+
+    def _unretrieved(self, loop, context):
+        # MicroPython: the loop's handler for an exception no task awaited.
+        # Its default prints it, which at a full heap raises MemoryError out
+        # of the scheduler: log it if there is memory to, never raise.
+        try:
+            self.log_exception(context["exception"])
+        except BaseException:
             pass
 
     async def _watch(self):
         conns = self._conns
+        # MicroPython's sleep_ms allocates nothing (sleep(0.25) makes a
+        # float): a full heap cannot end the watchdog, which would leave
+        # every stalled connection open for good
+        nap = getattr(asyncio, "sleep_ms", None)
         while True:
-            await asyncio.sleep(0.25)
+            if nap is not None:
+                await nap(250)
+            else:
+                await asyncio.sleep(0.25)
             if not conns:
                 continue
             try:
@@ -446,8 +495,8 @@ class HTTPServer(AppCore):
                 except Exception:
                     pass   # no memory even to log: the close matters more
         finally:
-            if st is not None:
-                st.deadline = None
+            if st is not None and st.deadline is not None:
+                st.deadline = None      # (a first store could need memory)
             if st is None or st.task is not None:    # (detached: not ours to close)
                 try:
                     if linger:
@@ -463,8 +512,17 @@ class HTTPServer(AppCore):
                     await wstream.wait_closed()
                 except (Exception, asyncio.CancelledError):
                     # a client that reads nothing: drop what we had for it
+                    # (CPython). MicroPython's close is wait_closed()'s
+                    # s.close(), which an exception before it skips (at a
+                    # full heap, no memory for its coroutine): the socket
+                    # would stay open for good, unread. Close it here.
                     if getattr(wstream, "transport", None) is not None:
                         wstream.transport.abort()
+                    elif getattr(wstream, "s", None) is not None:
+                        try:
+                            wstream.s.close()
+                        except Exception:
+                            pass
             self._conns.pop(st, None)
 
     async def _complete(self, st, request, handler, params, result, exc):

@@ -132,3 +132,19 @@ def test_many_concurrent_connections(server):
         assert time.monotonic() < deadline, server.log()[-2000:]
         time.sleep(0.2)
     assert r.text == "hello"
+    # And every one of those connections was closed by the server: none
+    # left half-closed (CLOSE-WAIT: the client gone, the server's socket
+    # open), as when a full heap made its close step fail (fixed).
+    deadline = time.monotonic() + 10
+    while closing(server.port):
+        assert time.monotonic() < deadline, (closing(server.port), server.log()[-2000:])
+        time.sleep(0.2)
+
+
+def closing(port):
+    """How many server-side sockets on 127.0.0.1:port are in CLOSE-WAIT
+    (Linux: /proc/net/tcp, local address first, state 08)."""
+    mine = "0100007F:%04X" % port
+    with open("/proc/net/tcp") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    return sum(1 for r in rows if r[1] == mine and r[3] == "08")
