@@ -103,8 +103,12 @@ class Stream(RecvBuffer):
                     yield _io_queue.queue_read(s)
                 except MemoryError:
                     # asyncio's registration can fail half done (in its
-                    # map, not polled): undo this task's part, or the entry
-                    # would stay, holding this task, for good
+                    # map, not polled; at a full heap): undo this task's
+                    # part, or the entry would stay, holding this task, for
+                    # good. (The try costs every waiting connection 96
+                    # bytes of frame; a function of its own holding it
+                    # instead failed test_small_heap's 30-client burst 3
+                    # runs in 18, this 0 in 22.)
                     e = _io_queue.map.get(id(s))
                     if e is not None and e[0] is asyncio.current_task():
                         e[0] = None
@@ -112,7 +116,7 @@ class Stream(RecvBuffer):
                             if e[1] is None:
                                 del _io_queue.map[id(s)]
                                 _io_queue.poller.unregister(s)
-                            else:           # a writer waits too: POLLOUT
+                            else:       # a writer waits too: POLLOUT only
                                 _io_queue.poller.modify(s, 4)
                         except Exception:
                             pass

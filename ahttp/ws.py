@@ -102,18 +102,25 @@ class WebSocket:
         if self._done:
             raise ConnectionClosed(self.close_code, self.close_reason)
         while self._receiving is not None:      # another task's turn
-            if self._turns is None:
-                self._turns = asyncio.Event()
-            await self._turns.wait()
+            await self._await_turn()
         self._receiving = _current_task()
         try:
             return await self._receive()
         finally:
             self._receiving = None
-            t = self._turns
-            if t is not None:
-                self._turns = None
-                t.set()
+            self._end_turn()
+
+    async def _await_turn(self):
+        # until the current sender or receiver is done (see __init__)
+        if self._turns is None:
+            self._turns = asyncio.Event()
+        await self._turns.wait()
+
+    def _end_turn(self):
+        t = self._turns
+        if t is not None:
+            self._turns = None
+            t.set()
 
     async def _receive(self):
         proto = self._proto
@@ -181,9 +188,7 @@ class WebSocket:
     async def _write(self, frame, body=None):
         writer = self.writer
         while self._sending:        # another task's message is going out
-            if self._turns is None:
-                self._turns = asyncio.Event()
-            await self._turns.wait()
+            await self._await_turn()
         if self._done:
             raise ConnectionClosed(self.close_code, self.close_reason)
         self._sending = True
@@ -207,10 +212,7 @@ class WebSocket:
             raise ConnectionClosed(1006, "connection lost")
         finally:
             self._sending = False
-            t = self._turns
-            if t is not None:
-                self._turns = None
-                t.set()
+            self._end_turn()
 
     # -- closing ---------------------------------------------------------
 
