@@ -168,10 +168,7 @@ class WebSocket:
             else:
                 # Piece by piece (_ws.pieces, memoryviews of the message):
                 # no copy of it; the header rides with the small first one.
-                for piece in _ws.pieces(body):
-                    if frame is not None:
-                        piece = frame + piece
-                        frame = None
+                for piece in _ws.pieces(body, frame):
                     writer.write(piece)
         except (OSError, EOFError):
             self._finish(1006, "connection lost")

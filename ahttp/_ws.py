@@ -611,13 +611,14 @@ def parse_close(payload):
 
 # -- the connection state --------------------------------------------------------
 
-def pieces(body, size=_PIECE):
-    """A big message body (bytes) as memoryviews of it: a small first one,
-    which the frame header is joined to, then pieces of `size` bytes."""
+def pieces(body, head=b"", size=_PIECE):
+    """A big message body (bytes) as pieces to write: `head` (the frame
+    header) joined to a small first piece, then memoryviews of `size`
+    bytes. Only the first piece is copied."""
     mv = memoryview(body)
     n = len(body)
     i = _FIRST
-    yield mv[:i]
+    yield head + mv[:i] if head else mv[:i]
     while i < n:
         yield mv[i:i + size]
         i += size

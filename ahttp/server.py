@@ -36,6 +36,23 @@ def _import_asyncio():
     return asyncio
 
 
+def _undo_read(s):
+    # asyncio's read registration of `s` can fail half done at a full heap
+    # (in its map, not polled): undo the current task's part, or the entry
+    # would stay, holding the task, for good
+    e = _io_queue.map.get(id(s))
+    if e is not None and e[0] is asyncio.current_task():
+        e[0] = None
+        try:
+            if e[1] is None:
+                del _io_queue.map[id(s)]
+                _io_queue.poller.unregister(s)
+            else:       # a writer waits too: POLLOUT only
+                _io_queue.poller.modify(s, 4)
+        except Exception:
+            pass
+
+
 class Stream(RecvBuffer):
     """One client connection: the `reader` and the `writer` a handler gets
     are this same object (as in MicroPython's asyncio), which keeps a
@@ -102,24 +119,11 @@ class Stream(RecvBuffer):
                 try:
                     yield _io_queue.queue_read(s)
                 except MemoryError:
-                    # asyncio's registration can fail half done (in its
-                    # map, not polled; at a full heap): undo this task's
-                    # part, or the entry would stay, holding this task, for
-                    # good. (The try costs every waiting connection 96
-                    # bytes of frame; a function of its own holding it
-                    # instead failed test_small_heap's 30-client burst 3
-                    # runs in 18, this 0 in 30.)
-                    e = _io_queue.map.get(id(s))
-                    if e is not None and e[0] is asyncio.current_task():
-                        e[0] = None
-                        try:
-                            if e[1] is None:
-                                del _io_queue.map[id(s)]
-                                _io_queue.poller.unregister(s)
-                            else:       # a writer waits too: POLLOUT only
-                                _io_queue.poller.modify(s, 4)
-                        except Exception:
-                            pass
+                    # (The try costs every waiting connection 96 bytes of
+                    # frame; the wait in a function of its own instead
+                    # failed test_small_heap's 30-client burst 3 runs in
+                    # 18, this 0 in 30.)
+                    _undo_read(s)
                     raise
                 k = s.readinto(mv)
             return bytes(mv[:k]) if k else b""
@@ -573,12 +577,7 @@ async def _accept_loop(s, cb, ssl):
             # _enqueue): undo a half registration, let the connections
             # that hold the heap finish, and wait again. Ending here would
             # stop the server accepting for good.
-            q = core._io_queue
-            if q.map.pop(id(s), None) is not None:
-                try:
-                    q.poller.unregister(s)
-                except Exception:
-                    pass
+            _undo_read(s)
             gc.collect()
             await core.sleep_ms(50)
             continue

@@ -200,10 +200,7 @@ class WebSocket:
                 # each: the stream never buffers a copy of more than one
                 # piece. The header rides with the small first one (see
                 # Protocol.encode_message).
-                for piece in _ws.pieces(body):
-                    if frame is not None:
-                        piece = frame + piece
-                        frame = None
+                for piece in _ws.pieces(body, frame):
                     writer.write(piece)
                     await writer.drain()
             await writer.drain()
