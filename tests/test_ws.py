@@ -355,8 +355,8 @@ def test_echo_16k_messages_one_at_a_time_from_romfs(start_app):
 def test_senders_and_receivers_in_several_tasks_take_turns(server):
     # /race: two tasks send 4 x 30 KB each at once (pieces with a yield
     # between them on MicroPython: interleaved frames would be garbage
-    # here), then two tasks receive at once (the 11th message lets the
-    # second one finish): each message whole, once, in order.
+    # here), then two tasks receive 11 messages at once: each message
+    # whole, once, in order.
     with connect(ws_url(server, "/race"), max_size=None, open_timeout=TIMEOUT) as ws:
         got = [ws.recv(TIMEOUT) for _ in range(8)]
         assert sorted(got) == ["a" * 30000] * 4 + ["b" * 30000] * 4
