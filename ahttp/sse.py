@@ -150,26 +150,23 @@ class EventSource:
 
     async def _send(self, data):
         lock = self._lock
-        if lock is None:
-            self._put(data)
-            await self._flush()
-            return
-        await lock.acquire()
+        if lock is not None:
+            await lock.acquire()
         try:
-            self._put(data)
+            if self.closed:
+                raise _closed_error(self._errno)
+            # (here, not in a helper: a function with a handler gets its
+            # frame from the heap on MicroPython, see Broadcaster._write_now;
+            # a coroutine's lives in its generator object anyway)
+            try:
+                self.writer.write(data)
+            except Exception as e:
+                self._fail(e)
+                raise
             await self._flush()
         finally:
-            lock.release()
-
-    # write without waiting; the Broadcaster puts a batch then flushes once
-    def _put(self, data):
-        if self.closed:
-            raise _closed_error(self._errno)
-        try:
-            self.writer.write(data)
-        except Exception as e:
-            self._fail(e)
-            raise
+            if lock is not None:
+                lock.release()
 
     async def _flush(self):
         if self.closed:
@@ -298,18 +295,28 @@ class Broadcaster(BroadcastCore):
         socket when it can). The others, and any write that did not go out
         whole, are left to their stream's task, which is woken."""
         id = self._store(data, event, retry)
-        subs = self.subscribers
-        if len(subs) < 2 and not self.detach:
+        if len(self.subscribers) < 2 and not self.detach:
             # One stream: its task batches what is published between its
             # turns into fewer, larger writes, which measured faster here
             # (1 client: 0.60 of the floor against 0.25 written directly).
             # (Detached streams have no task while parked: written below.)
             self._wake()
-            return id
+        elif self._write_now(id):
+            self._wake()
+        return id
+
+    def _write_now(self, id):
+        # Event `id` to every up-to-date subscriber; True when some task has
+        # work. (A function of its own: its names and handler make a frame
+        # that MicroPython takes from the heap, and freeing it on return
+        # sends the allocator back to scan past everything allocated since
+        # the last collection, ~10 us at a 2 MB heap. Once per event with
+        # two subscribers or more, not in publish() for every event, nor in
+        # a helper per subscriber. tools/frames.py lists such functions.)
         wake = False
         data = self._ring[id % self._size]
         n = len(data)
-        for sub in subs:
+        for sub in self.subscribers:
             # (a subscriber with a pending "skipped" marker is behind:
             # its next_id is not this id)
             w = sub.w
@@ -328,9 +335,7 @@ class Broadcaster(BroadcastCore):
                 wake = True
                 continue
             sub.next_id = id + 1
-        if wake:
-            self._wake()
-        return id
+        return wake
 
     def _wake(self):
         ev = self._event
@@ -506,7 +511,8 @@ class Broadcaster(BroadcastCore):
         # what it could not take waits in out_buf. With out_buf empty there
         # is nothing to drain, and asyncio's drain() would only yield: skip
         # it (this loop still yields at event.wait() once caught up).
-        s = getattr(es.writer, "_s", None)
+        writer = es.writer
+        s = getattr(writer, "_s", None)
         direct = s is not None and getattr(s, "out_buf", None) is not None
         if direct:
             sub.es = es       # publish() may write to its socket directly
@@ -520,11 +526,12 @@ class Broadcaster(BroadcastCore):
                     data = self.take(sub)
                     if data is None:
                         break
-                    es._put(data)
+                    # (an error ends the stream below)
+                    writer.write(data)
                     n += 1
                     size += len(data)
                 if n == 0 and self.take_ping(sub):
-                    es._put(_HEARTBEAT)
+                    writer.write(_HEARTBEAT)
                     n = 1
                 if n:
                     if not direct or s.out_buf or es.closed:
