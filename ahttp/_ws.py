@@ -194,6 +194,14 @@ def encode_accept(key, subprotocol=None, headers=()):
 def encode_header(opcode, length, fin=True, mask=None):
     """Frame header bytes; the payload follows (masked by the caller if
     `mask` is given, see apply_mask)."""
+    # (the server's usual header first, in a frame small enough for the C
+    # stack: see tools/frames.py)
+    if length < 126 and fin and not mask:
+        return struct.pack("!BB", 0x80 | opcode, length)
+    return _encode_header(opcode, length, fin, mask)
+
+
+def _encode_header(opcode, length, fin, mask):
     b0 = (0x80 if fin else 0) | opcode
     m = 0x80 if mask else 0
     if length < 126:
@@ -278,25 +286,34 @@ def apply_mask(buf, mask):
 
     Works a chunk at a time through int.from_bytes so it runs at C speed on
     both runtimes without allocating more than one chunk."""
-    n = len(buf)
-    if not n:
-        return buf
-    if not _WORD:
-        for i in range(n):
-            buf[i] ^= mask[i & 3]
-        return buf
-    mv = memoryview(buf)
-    word = _WORD
-    m = int.from_bytes(mask * (word // 4), "big")
-    i = 0
-    while i + word <= n:
-        mv[i:i + word] = (int.from_bytes(mv[i:i + word], "big") ^ m).to_bytes(word, "big")
-        i += word
-    if i < n:
-        r = n - i
-        m = int.from_bytes((mask * (r // 4 + 1))[:r], "big")
-        mv[i:n] = (int.from_bytes(mv[i:n], "big") ^ m).to_bytes(r, "big")
+    # (in small functions, each frame small enough for the C stack: see
+    # tools/frames.py)
+    if _WORD:
+        _unmask(memoryview(buf), mask, len(buf))
+    else:
+        _unmask_bytes(buf, mask)
     return buf
+
+
+def _unmask_bytes(buf, mask):
+    for i in range(len(buf)):
+        buf[i] ^= mask[i & 3]
+
+
+def _unmask(mv, mask, n):
+    i = 0
+    if n >= _WORD:
+        m = int.from_bytes(mask * (_WORD // 4), "big")
+        while i + _WORD <= n:
+            _xor(mv, i, i + _WORD, m)
+            i += _WORD
+    if i < n:
+        m = int.from_bytes((mask * ((n - i) // 4 + 1))[:n - i], "big")
+        _xor(mv, i, n, m)
+
+
+def _xor(mv, i, j, m):
+    mv[i:j] = (int.from_bytes(mv[i:j], "big") ^ m).to_bytes(j - i, "big")
 
 
 class FrameParser:
