@@ -6,7 +6,8 @@ socket or imports asyncio. Errors are `HTTPError` with the status to answer.
 
 Line endings: CRLF is required. A bare LF or bare CR anywhere in the head
 is a 400 (RFC 9112 allows either choice; strict refuses smuggling tricks).
-Header bytes must be UTF-8 (decoded once, strictly).
+Header bytes must be UTF-8 (checked once, strictly; the head is parsed
+as bytes and only the pieces kept are decoded).
 """
 import re
 
@@ -206,9 +207,6 @@ def find_head_end(buf, limits):
     if n > limits.max_head:
         raise HTTPError(431, "request head too large")
     return -1
-
-
-_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")
 
 
 # Header names browsers, curl and the WebSocket/SSE clients send: a name
