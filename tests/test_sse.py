@@ -351,15 +351,22 @@ def test_killed_subscriber_is_unsubscribed_and_its_memory_freed(start_app, runti
                                        "SSE_DETACH": "1" if mode == "detached" else "0"})
     # one stream first: what the first subscriber loads once (code, the
     # wake event, the heartbeat task's frames) is not a leak
-    _kill_client_mid_stream(app, "/feed")
-    wait_for(lambda: stats(app)["subscribers"] == 0, 2 * 0.5 + 10, "unsubscribe")
-    before = stats(app)
-    for _ in range(3):
-        _kill_client_mid_stream(app, "/feed")
-    wait_for(lambda: stats(app)["subscribers"] == 0, 2 * 0.5 + 10, "unsubscribe")
-    after = stats(app)
+    def kill(n):
+        for _ in range(n):
+            _kill_client_mid_stream(app, "/feed")
+        wait_for(lambda: stats(app)["subscribers"] == 0, 2 * 0.5 + 10, "unsubscribe")
+        return stats(app)
+    before = kill(1)
+    mid = kill(3)
+    after = kill(9)
     if "mem_alloc" in before:
-        assert after["mem_alloc"] - before["mem_alloc"] < 2048, (before, after)
+        # The first kills may still grow something for good once (measured
+        # 0, 928 or 2,048 bytes with detached streams, from one run to the
+        # next, and never more after them); what a stream leaked would grow
+        # with every kill (a detached stream alone holds 282 bytes, a
+        # connection with its task ~2 KB): 9 more kills, under 1.5 KB.
+        assert mid["mem_alloc"] - before["mem_alloc"] < 4096, (before, mid)
+        assert after["mem_alloc"] - mid["mem_alloc"] < 1536, (mid, after)
 
 
 # -- fan-out --------------------------------------------------------------
