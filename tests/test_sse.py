@@ -356,17 +356,18 @@ def test_killed_subscriber_is_unsubscribed_and_its_memory_freed(start_app, runti
             _kill_client_mid_stream(app, "/feed")
         wait_for(lambda: stats(app)["subscribers"] == 0, 2 * 0.5 + 10, "unsubscribe")
         return stats(app)
-    before = kill(1)
-    mid = kill(3)
-    after = kill(9)
-    if "mem_alloc" in before:
-        # The first kills may still grow something for good once (measured
-        # 0, 928 or 2,048 bytes with detached streams, from one run to the
-        # next, and never more after them); what a stream leaked would grow
-        # with every kill (a detached stream alone holds 282 bytes, a
-        # connection with its task ~2 KB): 9 more kills, under 1.5 KB.
-        assert mid["mem_alloc"] - before["mem_alloc"] < 4096, (before, mid)
-        assert after["mem_alloc"] - mid["mem_alloc"] < 1536, (mid, after)
+    seen = [kill(1), kill(3)] + [kill(9) for _ in range(3)]
+    if "mem_alloc" in seen[0]:
+        # Something may grow for good once, at any round (measured: 928 or
+        # 2,048 bytes with detached streams, ~1.6 KB with the heartbeat, in
+        # the 1st to the 4th round; 0 in every round after it). What a
+        # stream leaked would grow in every round (a detached stream alone
+        # holds 282 bytes, a connection with its task ~2 KB): one round of
+        # the three with 9 kills grows under 512 bytes, and all of them
+        # together under 4 KB.
+        grown = [b["mem_alloc"] - a["mem_alloc"] for a, b in zip(seen[1:], seen[2:])]
+        assert min(grown) < 512, (grown, seen)
+        assert seen[-1]["mem_alloc"] - seen[0]["mem_alloc"] < 4096, (grown, seen)
 
 
 # -- fan-out --------------------------------------------------------------
