@@ -147,10 +147,12 @@ class RecvBuffer:
         self.response = response
         self.status = response.status
 
-    def take_over(self):
+    def take_over(self, owner=True):
         """The handler owns the connection from now on (SSE, WebSocket):
-        no keep-alive, nothing appended, closed when the handler returns."""
-        self.taken = True
+        no keep-alive, nothing appended, closed when the handler returns.
+        An `owner` with `_ended(exc)` (a WebSocket) is told first, to close
+        its protocol (exc: what the handler raised, or None)."""
+        self.taken = owner
 
     def _raw(self, n):
         # A handler read raw bytes: account for them against the body.

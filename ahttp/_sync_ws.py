@@ -48,12 +48,13 @@ class WebSocket:
         raises HTTPError (400, 403 or 426), which the server answers."""
         response, proto, sub = _ws.handshake(request, subprotocols, origins, headers,
                                              max_message_size, max_frame_size)
+        ws = cls(reader, writer, request, proto, sub, close_timeout,
+                 ping_interval, ping_timeout)
         take_over = getattr(writer, "take_over", None)
         if take_over is not None:
-            take_over()
+            take_over(ws)       # the server calls ws._ended() after the handler
         writer.write(response)
-        return cls(reader, writer, request, proto, sub, close_timeout,
-                   ping_interval, ping_timeout)
+        return ws
 
     # -- receiving -------------------------------------------------------
 
@@ -214,6 +215,18 @@ class WebSocket:
             else:
                 self._linger()
         self._finish(error.code, error.reason)
+
+    def _ended(self, exc):
+        # The handler returned (exc None) or raised, the connection still
+        # open: close it properly, 1000 or 1011 (see ws.WebSocket._ended).
+        if self._done:
+            return
+        if exc is None:
+            error = _ws.ProtocolError(1000, "")
+        else:
+            error = _ws.ProtocolError(1011, "out of memory" if isinstance(exc, MemoryError)
+                                      else "internal error")
+        self._fail(error)
 
     def _linger(self):
         # Wait (close_timeout at most) for the peer's answer to our close

@@ -794,10 +794,16 @@ class Protocol:
         skipped without buffering, whatever its size."""
         self.close_code = error.code
         self.close_reason = error.reason
-        self.parser.discard = True
-        self.parser._hdr = None
-        self.parser._whole = self.parser._block = None
-        self.parser._need = 0
+        p = self.parser
+        p.discard = True
+        if p._whole is not None:
+            # failed while a big payload came in (MemoryError for the next
+            # one, a handler's error): the rest of it is skipped
+            p._skip += p._need
+            p._hdr = None
+        # (a header taken without its payload stays: discard mode skips it)
+        p._whole = p._block = None
+        p._need = 0
         if self.close_sent:
             return None
         self.close_sent = True

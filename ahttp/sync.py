@@ -605,6 +605,8 @@ class HTTPServer(AppCore):
             self.access(request, c)
             keep = resp.keep and resp.framing != CLOSE
         if not keep or c.taken or c.closed:
+            if c.taken is not True and c.taken:
+                c.taken._ended(exc)     # a WebSocket left open: see ws._ended
             return _CLOSE if c.taken or c.closed else _LINGER_CLOSE
         if c.body is not None and not c.body.finish():
             return _LINGER_CLOSE

@@ -74,6 +74,8 @@ class WebSocket:
         writer.write(response)
         await writer.drain()
         ws = cls(reader, writer, request, proto, sub, close_timeout)
+        if take_over is not None:
+            take_over(ws)       # the server calls ws._ended() after the handler
         if ping_interval:
             ws._keepalive = asyncio.create_task(
                 ws._keepalive_loop(ping_interval, ping_timeout or ping_interval))
@@ -259,6 +261,29 @@ class WebSocket:
                     await asyncio.wait_for(self._linger(), self.close_timeout)
                 except Exception:
                     pass
+        self._finish(error.code, error.reason)
+
+    async def _ended(self, exc):
+        # The handler returned (exc None) or raised, the connection still
+        # open: close it properly, 1000 or 1011, instead of just dropping
+        # it (the peer would see no close frame, maybe a reset).
+        if self._done:
+            return
+        if exc is None:
+            error = _ws.ProtocolError(1000, "")
+        else:
+            error = _ws.ProtocolError(1011, "out of memory" if isinstance(exc, MemoryError)
+                                      else "internal error")
+        if self._receiving is None:
+            await self._fail(error)
+            return
+        # another task is reading: it sees the peer's answer, or the close
+        frame = self._proto.fail(error)
+        if frame is not None:
+            try:
+                await self._write(frame)
+            except ConnectionClosed:
+                pass
         self._finish(error.code, error.reason)
 
     async def _linger(self):

@@ -516,6 +516,19 @@ def test_after_an_error_frames_are_skipped_unbuffered_until_the_close_reply():
     assert proto.parser.buffered() < 65536
 
 
+@pytest.mark.parametrize("received", [4, 1000, 69999])
+def test_failing_mid_frame_skips_the_rest_of_it(received):
+    # fail() from outside the parser (a handler raised, no memory for the
+    # next payload) while a frame is half in: its remaining payload is
+    # skipped, never parsed as frames, and the peer's close is found.
+    proto = _ws.Protocol(max_message_size=None)
+    big = client_frame(OP_BINARY, bytes(range(256)) * 273 + b"\x88" * 112)  # 70000 B
+    assert feed_all(proto, client_frame(OP_TEXT, "hi") + big[:received]) == [(_ws.MESSAGE, "hi")]
+    proto.fail(ProtocolError(1011, "internal error"))
+    events = feed_all(proto, big[received:] + client_frame(OP_CLOSE, b"\x03\xf3"), step=7000)
+    assert events == [(_ws.CLOSE, 1011, "internal error")]
+
+
 def test_the_refused_frame_is_not_taken_for_the_close_reply():
     proto = _ws.Protocol()
     with pytest.raises(ProtocolError):

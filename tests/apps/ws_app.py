@@ -134,6 +134,20 @@ async def server_ping(reader, writer, request):
     ended("ping", ws)
 
 
+@app.route("GET", "/leave")
+async def leave(reader, writer, request):
+    # ?raise=ValueError / MemoryError: raise after the first message (the
+    # server closes with 1011); without: return with the socket open (1000)
+    ws = await WebSocket.accept(reader, writer, request)
+    message = await ws.receive()
+    await ws.send("got " + message)
+    kind = request.args.get("raise")
+    if kind == "MemoryError":
+        raise MemoryError("pretend the heap is full")
+    if kind:
+        raise ValueError("a handler bug")
+
+
 @app.route("GET", "/closes")
 async def get_closes(reader, writer, request):
     return closes

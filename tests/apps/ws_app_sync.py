@@ -121,6 +121,19 @@ def server_ping(reader, writer, request):
     ended("ping", ws)
 
 
+@app.route("GET", "/leave")
+def leave(reader, writer, request):
+    # see ws_app.py
+    ws = WebSocket.accept(reader, writer, request)
+    message = ws.receive()
+    ws.send("got " + message)
+    kind = request.args.get("raise")
+    if kind == "MemoryError":
+        raise MemoryError("pretend the heap is full")
+    if kind:
+        raise ValueError("a handler bug")
+
+
 @app.route("GET", "/closes")
 def get_closes(reader, writer, request):
     return closes
