@@ -74,7 +74,8 @@ def run_in_thread(self, host="0.0.0.0", port=80, ssl=None, stack_size=None):
 async def stop(self, grace=5.0):
     """Stop accepting and end run(). Requests in progress may finish
     (for up to `grace` seconds); idle keep-alive connections and
-    taken-over streams (SSE, WebSocket) are closed at once."""
+    taken-over streams (SSE, WebSocket) are closed at once, a WebSocket
+    with a 1001 "going away" close frame."""
     self._stopping = True
     if self._server is not None:
         self._server.close()
@@ -87,7 +88,10 @@ async def stop(self, grace=5.0):
     while self._conns and ticks_diff(ticks_ms(), t0) < grace * 1000:
         for st in list(self._conns):
             if st.idle or st.taken:
+                t = st.taken
                 st.idle = st.taken = False
+                if t is not True and t:
+                    t._going_away()     # a WebSocket: its close frame first
                 st.task.cancel()
         await _srv.asyncio.sleep(0.02)
     for st in list(self._conns):

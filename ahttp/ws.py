@@ -286,6 +286,17 @@ class WebSocket:
                 pass
         self._finish(error.code, error.reason)
 
+    def _going_away(self):
+        # The server stops (its stop() cancels the handler next): a 1001
+        # close frame, unless a message is going out (its frames must not
+        # be cut) or a close already went.
+        if self._done or self._sending or self._proto.close_sent:
+            return
+        try:
+            self.writer.write(self._proto.close_frame(1001, "going away"))
+        except Exception:
+            pass
+
     async def _linger(self):
         # Wait for the peer's answer to our close frame, dropping everything
         # else unbuffered: closing with unread bytes would make the kernel send

@@ -462,6 +462,25 @@ def test_a_socket_the_handler_leaves_open_is_closed_with_a_close_frame(server, q
         assert ("pretend the heap is full" if "Memory" in query else "a handler bug") in server.log()
 
 
+@pytest.mark.async_only("stop() of the async server; the sync one closes its handler threads' sockets")
+def test_server_stop_closes_websockets_with_1001(runtime, tmp_path):
+    app = launch(runtime, tmp_path)
+    try:
+        socks = [RawWS(app.port) for _ in range(3)]
+        for i, ws in enumerate(socks):
+            ws.send("hello %d" % i)
+            assert ws.event() == ("text", "hello %d" % i)
+        import httpx
+        assert httpx.get(app.url + "/stop", timeout=TIMEOUT).text == "stopping"
+        for ws in socks:
+            assert ws.event() == ("close", 1001, "going away")
+            assert ws.event() in (("eof",), ("reset",))
+        assert app.proc.wait(TIMEOUT) == 0, app.log()
+        assert "EVENT stop returned" in app.log()
+    finally:
+        app.stop()
+
+
 def test_a_handler_that_raises_mid_message_skips_the_rest_of_it(server):
     # The handler raises while a 60 KB message is arriving (in pieces, with
     # pauses): the server's close frame comes first, the rest of the

@@ -148,6 +148,16 @@ async def leave(reader, writer, request):
         raise ValueError("a handler bug")
 
 
+@app.route("GET", "/stop")
+async def stop(reader, writer, request):
+    async def later():
+        await asyncio.sleep(0.2)        # the response goes out first
+        await app.stop()
+        print("EVENT stop returned")
+    asyncio.create_task(later())
+    return "stopping"
+
+
 @app.route("GET", "/closes")
 async def get_closes(reader, writer, request):
     return closes
