@@ -218,15 +218,9 @@ class WebSocket:
 
     def _ended(self, exc):
         # The handler returned (exc None) or raised, the connection still
-        # open: close it properly, 1000 or 1011 (see ws.WebSocket._ended).
-        if self._done:
-            return
-        if exc is None:
-            error = _ws.ProtocolError(1000, "")
-        else:
-            error = _ws.ProtocolError(1011, "out of memory" if isinstance(exc, MemoryError)
-                                      else "internal error")
-        self._fail(error)
+        # open: close it properly (see _ws._ended).
+        if not self._done:
+            self._fail(_ws._ended(exc))
 
     def _linger(self):
         # Wait (close_timeout at most) for the peer's answer to our close

@@ -810,6 +810,17 @@ class Protocol:
         return encode_close(error.code, error.reason)
 
 
+def _ended(exc):
+    """The close for a WebSocket its handler left open, as a ProtocolError
+    for Protocol.fail(): 1000 when the handler returned (exc None), 1011
+    when it raised. (Named like the drivers' methods that use it: one
+    interned name less on a board.)"""
+    if exc is None:
+        return ProtocolError(1000, "")
+    return ProtocolError(1011, "out of memory" if isinstance(exc, MemoryError)
+                         else "internal error")
+
+
 def handshake(request, subprotocols, origins, headers, max_message_size,
               max_frame_size):
     """Decide an upgrade request for both drivers: (the 101 response

@@ -249,7 +249,8 @@ class WebSocket:
         except ConnectionClosed:
             pass
 
-    async def _fail(self, error):
+    async def _fail(self, error, wait=True):
+        # wait=False: another task is reading; it sees the peer's answer
         frame = self._proto.fail(error)
         if frame is not None:
             try:
@@ -257,34 +258,19 @@ class WebSocket:
             except ConnectionClosed:
                 pass
             else:
-                try:
-                    await asyncio.wait_for(self._linger(), self.close_timeout)
-                except Exception:
-                    pass
+                if wait:
+                    try:
+                        await asyncio.wait_for(self._linger(), self.close_timeout)
+                    except Exception:
+                        pass
         self._finish(error.code, error.reason)
 
     async def _ended(self, exc):
         # The handler returned (exc None) or raised, the connection still
-        # open: close it properly, 1000 or 1011, instead of just dropping
+        # open: close it properly (see _ws._ended) instead of just dropping
         # it (the peer would see no close frame, maybe a reset).
-        if self._done:
-            return
-        if exc is None:
-            error = _ws.ProtocolError(1000, "")
-        else:
-            error = _ws.ProtocolError(1011, "out of memory" if isinstance(exc, MemoryError)
-                                      else "internal error")
-        if self._receiving is None:
-            await self._fail(error)
-            return
-        # another task is reading: it sees the peer's answer, or the close
-        frame = self._proto.fail(error)
-        if frame is not None:
-            try:
-                await self._write(frame)
-            except ConnectionClosed:
-                pass
-        self._finish(error.code, error.reason)
+        if not self._done:
+            await self._fail(_ws._ended(exc), self._receiving is None)
 
     def _going_away(self):
         # The server stops (its stop() cancels the handler next): a 1001

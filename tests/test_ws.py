@@ -344,10 +344,12 @@ def test_echo_16k_messages_from_romfs(start_app):
 
 # A handler that holds one message at a time (tests/apps/ws_small.py: the
 # echo is `await ws.send(await ws.receive())`, one route), from ROMFS: one
-# 16 KB block at a time besides the server. Passes from 80k (4 of 4 runs;
-# 76k fails); 120k before payloads were received in place (_ws._probe).
+# 16 KB block at a time besides the server. Passes from 78k, or from 84k
+# (80k: 3 runs in 6) after a change to ahttp.ws's code moved where small
+# objects land (2026-12-01); 76k always fails. 120k before payloads were
+# received in place (_ws._probe). Run with a margin, as above.
 SMALL_APP = os.path.join(ROOT, "tests", "apps", "ws_small.py")
-ONE_AT_A_TIME_HEAP = "80k"
+ONE_AT_A_TIME_HEAP = "92k"
 
 
 def test_echo_16k_messages_one_at_a_time_from_romfs(start_app):

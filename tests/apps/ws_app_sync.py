@@ -134,6 +134,12 @@ def leave(reader, writer, request):
         raise ValueError("a handler bug")
 
 
+@app.route("GET", "/stop")
+def stop(reader, writer, request):
+    app.stop()          # start() returns after this request
+    return "stopping"
+
+
 @app.route("GET", "/closes")
 def get_closes(reader, writer, request):
     return closes
