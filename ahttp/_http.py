@@ -123,15 +123,20 @@ class RecvBuffer:
             self._buf = data
         self._pos = 0
 
-    def _take(self, n):
+    def _take(self, n, buf=None):
+        # up to n buffered bytes; with `buf`: copied there, their count
         b = self._buf
         p = self._pos
         if p == 0 and n >= len(b):
             self._buf = b""
-            return b
-        out = b[p:p + n]
-        self._pos = p + len(out)
-        return out
+            out = b
+        else:
+            out = b[p:p + n]
+            self._pos = p + len(out)
+        if buf is None:
+            return out
+        buf[:len(out)] = out
+        return len(out)
 
     # bookkeeping of the response side, the same in both drivers
     def begin(self, request):

@@ -77,6 +77,7 @@ class WebSocket:
         """The next message: str (text) or bytes (binary). Pings are
         answered here. Raises ConnectionClosed once the connection is closed."""
         proto = self._proto
+        into = hasattr(self.reader, "readinto")
         while True:
             if self._done:
                 raise ConnectionClosed(self.close_code, self.close_reason)
@@ -86,13 +87,19 @@ class WebSocket:
                 self._fail(e)
                 raise ConnectionClosed(e.code, e.reason)
             if event is None:
-                data = self._read()
+                # the rest of a big payload straight into its block (see
+                # _ws.Parser.room)
+                room = proto.parser.room() if into else None
+                data = self._read(room)
                 if not data:
                     self._finish(1006, self.close_reason or "connection lost")
                     raise ConnectionClosed(1006, self.close_reason)
                 self._last_seen = ticks_ms()
                 self._ping_sent = None
-                proto.feed(data)
+                if room is None:
+                    proto.feed(data)
+                else:
+                    proto.parser.filled(data)       # a count
                 continue
             kind = event[0]
             if kind == _ws.MESSAGE:
@@ -113,10 +120,10 @@ class WebSocket:
                 raise ConnectionClosed(event[1], event[2])
             # PONG: _last_seen was updated when its bytes arrived.
 
-    def _read(self):
-        """The next bytes from the peer; b"" when the connection is gone
-        (or the keepalive ping went unanswered). Keepalive pings go out
-        while waiting."""
+    def _read(self, room=None):
+        """The next bytes from the peer (with `room`: their count, put
+        there); b"" when the connection is gone (or the keepalive ping went
+        unanswered). Keepalive pings go out while waiting."""
         readable = getattr(self.reader, "readable", None)
         while readable is not None:     # wait here: a read times out
             interval = self._ping_interval
@@ -140,7 +147,9 @@ class WebSocket:
             if readable(left):
                 break
         try:
-            return self.reader.read(_READ_SIZE)
+            if room is None:
+                return self.reader.read(_READ_SIZE)
+            return self.reader.readinto(room)
         except (OSError, EOFError):
             return b""
 

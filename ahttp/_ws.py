@@ -374,6 +374,22 @@ class FrameParser:
                 self._off = 0
             self._buf += data
 
+    def room(self):
+        """Where the rest of a big payload goes, or None: a memoryview the
+        driver can read into straight from the socket (then filled(k)),
+        exactly as long as what is missing, so no read takes bytes of the
+        next frame. No copy, and no allocation per read while a big
+        message comes in: on a small heap, the payload's block is the only
+        one it needs."""
+        if self._need:
+            return memoryview(self._whole)[self._fill:]
+        return None
+
+    def filled(self, k):
+        """k bytes were read into room()."""
+        self._fill += k
+        self._need -= k
+
     def buffered(self):
         """Bytes received but not yet returned as frames."""
         n = len(self._buf) - self._off

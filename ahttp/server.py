@@ -93,24 +93,31 @@ class Stream(RecvBuffer):
 
     # -- reading ----------------------------------------------------------
 
-    async def _recv(self, n):
-        """Up to n bytes from the socket (b"" at EOF)."""
-        return await self._r.read(n)
+    async def _recv(self, n, buf=None):
+        """Up to n bytes from the socket (b"" at EOF); with `buf` (a
+        writable buffer of at least n bytes): their count, put there."""
+        data = await self._r.read(n)
+        if buf is None:
+            return data
+        buf[:len(data)] = data
+        return len(data)
 
     if MICROPYTHON:
-        def _recv(self, n):
+        def _recv(self, n, buf=None):
             """On MicroPython the bytes land in one buffer shared by the
             whole server and are copied out at their exact size: a
             fragmented heap rarely has room for a fresh read_size block per
             read. Nothing else runs between readinto() and the copy, so
-            sharing is safe. It waits on the socket the way asyncio's
-            Stream.readinto does, without that coroutine (160 bytes per
-            request on a 64-bit port): a generator, which MicroPython awaits
-            like one."""
-            mv = self.app._rmv
+            sharing is safe. With `buf`, straight there (readinto()). It
+            waits on the socket the way asyncio's Stream.readinto does,
+            without that coroutine (160 bytes per request on a 64-bit
+            port): a generator, which MicroPython awaits like one."""
+            mv = self.app._rmv if buf is None else buf
             r = self._r
             if mv is None or type(r) is not asyncio.StreamReader:   # testing
-                return (yield from r.read(n))
+                if buf is None:
+                    return (yield from r.read(n))
+                return (yield from r.readinto(buf))
             if n < len(mv):
                 mv = mv[:n]
             s = r.s
@@ -126,6 +133,8 @@ class Stream(RecvBuffer):
                     _undo_read(s)
                     raise
                 k = s.readinto(mv)
+            if buf is not None:
+                return k
             return bytes(mv[:k]) if k else b""
 
     async def _fill(self, n=0):
@@ -185,6 +194,20 @@ class Stream(RecvBuffer):
         out = self._take(len(self._buf) if n < 0 else n)
         self._raw(len(out))
         return out
+
+    async def readinto(self, buf):
+        """Read up to len(buf) bytes into `buf` (bytearray, memoryview);
+        their count, 0 at EOF. What is buffered comes first; else the
+        socket's bytes go straight into `buf` on MicroPython, nothing
+        allocated (a WebSocket's big payload arrives this way)."""
+        if self._pos < len(self._buf):
+            k = self._take(len(buf), buf)
+        else:
+            k = await self._recv(len(buf), buf)
+            if not k:
+                self.eof = True
+        self._raw(k)
+        return k
 
     # -- writing ----------------------------------------------------------
 

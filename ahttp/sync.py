@@ -185,10 +185,24 @@ class Connection(RecvBuffer):
 
     # -- reading ----------------------------------------------------------
 
-    def _recv(self, n):
-        self._settimeout(self.app.limits.head_timeout)
+    def _recv(self, n, buf=None):
+        # with `buf`: the count of bytes put there (see readinto)
+        t = self.app.limits.head_timeout
+        if buf is not None and MICROPYTHON:
+            # a blocking readinto() there reads until `buf` is full: wait
+            # here, then take what has come without blocking (as recv())
+            k = None
+            while k is None:
+                if not self.readable(int(t * 1000)):
+                    raise OSError(_ETIMEDOUT, "read timed out")
+                self._settimeout(0)
+                k = self.s.readinto(buf)
+            return k
+        self._settimeout(t)
         try:
-            return self.s.recv(n)
+            if buf is None:
+                return self.s.recv(n)
+            return self.s.recv_into(buf)
         except OSError as e:
             if _timed_out(e):
                 raise OSError(_ETIMEDOUT, "read timed out")
@@ -214,9 +228,17 @@ class Connection(RecvBuffer):
         return out
 
     def readinto(self, buf):
-        data = self.read(len(buf))
-        buf[:len(data)] = data
-        return len(data)
+        """Up to len(buf) bytes into `buf`: their count, 0 at EOF. What is
+        buffered comes first; else straight from the socket, nothing
+        allocated (a WebSocket's big payload arrives this way)."""
+        if self._pos < len(self._buf):
+            k = self._take(len(buf), buf)
+        else:
+            k = self._recv(len(buf), buf)
+            if not k:
+                self.eof = True
+        self._raw(k)
+        return k
 
     def readexactly(self, n):
         """Exactly n bytes; EOFError if the connection ends first."""

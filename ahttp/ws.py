@@ -127,6 +127,7 @@ class WebSocket:
     async def _receive(self):
         proto = self._proto
         reader = self.reader
+        into = hasattr(reader, "readinto")
         while True:
             if self._done:
                 raise ConnectionClosed(self.close_code, self.close_reason)
@@ -136,8 +137,14 @@ class WebSocket:
                 await self._fail(e)
                 raise ConnectionClosed(e.code, e.reason)
             if event is None:
+                # the rest of a big payload straight into its block, if the
+                # reader can (the server's can; see _ws.Parser.room)
+                room = proto.parser.room() if into else None
                 try:
-                    data = await reader.read(_READ_SIZE)
+                    if room is None:
+                        data = await reader.read(_READ_SIZE)
+                    else:
+                        data = await reader.readinto(room)      # a count
                 except asyncio.CancelledError:
                     if self._abort is None:
                         raise
@@ -151,7 +158,10 @@ class WebSocket:
                     self._finish(1006, self._abort or "connection lost")
                     raise ConnectionClosed(1006, self.close_reason)
                 self._last_seen = ticks_ms()
-                proto.feed(data)
+                if room is None:
+                    proto.feed(data)
+                else:
+                    proto.parser.filled(data)
                 continue
             kind = event[0]
             if kind == _ws.MESSAGE:

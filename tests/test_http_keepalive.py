@@ -473,3 +473,21 @@ def test_many_pipelined_requests_in_one_write(server):
     data = b"".join(get("/n/%d" % i) for i in range(n))
     responses, _ = exchange(server.port, data, n)
     assert [r.body for r in responses] == [str(i).encode() for i in range(n)]
+
+
+def test_readinto_gives_what_has_come_without_waiting_to_fill_the_buffer(server):
+    # A handler reads the raw body with reader.readinto(4 KB buffer); the
+    # 10-byte body comes in two pieces. Each call returns what has arrived
+    # (MicroPython's own blocking readinto() would wait for 4 KB, here
+    # until the read timeout), and the next request on the connection is
+    # served as usual.
+    with RawConnection(server.port, timeout=5) as c:
+        c.send(b"POST /readinto HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello")
+        time.sleep(0.3)
+        c.send(b"world")
+        r = c.read_response()
+        assert r.status == 200
+        got = json.loads(r.body)
+        assert got["body"] == "helloworld" and got["reads"] >= 2, got
+        c.send(get("/"))
+        assert c.read_response().status == 200

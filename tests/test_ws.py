@@ -483,6 +483,23 @@ def test_server_stop_closes_websockets_with_1001(runtime, tmp_path):
         app.stop()
 
 
+def test_a_big_message_in_many_small_pieces_and_the_next_one_behind_it(server):
+    # The payload arrives in 100 pieces (each a separate read, most of
+    # them straight into the message's block) and the next message rides
+    # with the last piece: both come back whole and in order.
+    ws = RawWS(server.port)
+    payload = os.urandom(60000)
+    frame = client_frame(2, payload)
+    step = len(frame) // 100 + 1
+    for i in range(0, len(frame) - step, step):
+        ws.send_raw(frame[i:i + step])
+        time.sleep(0.003)
+    ws.send_raw(frame[i + step:] + client_frame(1, "after"))
+    assert ws.event() == ("binary", payload)
+    assert ws.event() == ("text", "after")
+    assert ws.close_handshake() == [("close", 1000, ""), ("eof",)]
+
+
 def test_a_handler_that_raises_mid_message_skips_the_rest_of_it(server):
     # The handler raises while a 60 KB message is arriving (in pieces, with
     # pauses): the server's close frame comes first, the rest of the

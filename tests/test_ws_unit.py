@@ -516,6 +516,26 @@ def test_after_an_error_frames_are_skipped_unbuffered_until_the_close_reply():
     assert proto.parser.buffered() < 65536
 
 
+def test_room_is_exactly_the_missing_payload_and_reads_into_it_make_the_frame():
+    # What a driver reads into room() never takes bytes of the next frame.
+    proto = _ws.Protocol(max_message_size=None)
+    payload = os.urandom(50000)
+    data = client_frame(OP_BINARY, payload) + client_frame(OP_TEXT, "next")
+    assert proto.parser.room() is None
+    assert feed_all(proto, data[:3000]) == []
+    got = 3000
+    while True:
+        room = proto.parser.room()
+        if room is None:
+            break
+        assert len(room) == len(data) - len(client_frame(OP_TEXT, "next")) - got
+        k = min(len(room), 7001)
+        room[:k] = data[got:got + k]
+        proto.parser.filled(k)
+        got += k
+    assert feed_all(proto, data[got:]) == [(_ws.MESSAGE, payload), (_ws.MESSAGE, "next")]
+
+
 @pytest.mark.parametrize("received", [4, 1000, 69999])
 def test_failing_mid_frame_skips_the_rest_of_it(received):
     # fail() from outside the parser (a handler raised, no memory for the

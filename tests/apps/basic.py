@@ -277,6 +277,21 @@ async def post_form(reader, writer, request):
     return await request.form()
 
 
+@app.route("POST", "/readinto")
+async def raw_readinto(reader, writer, request):
+    # raw reads into a buffer bigger than the body: each gives what has come
+    buf = bytearray(4096)
+    got = b""
+    reads = 0
+    while len(got) < request.content_length:
+        k = await reader.readinto(buf)
+        if not k:
+            break
+        got += buf[:k]
+        reads += 1
+    return {"body": got.decode(), "reads": reads}
+
+
 @app.route("POST", "/noread")
 async def noread(reader, writer, request):
     return "ignored"

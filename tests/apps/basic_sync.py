@@ -276,6 +276,21 @@ def post_form(reader, writer, request):
     return request.form()
 
 
+@app.route("POST", "/readinto")
+def raw_readinto(reader, writer, request):
+    # see basic.py
+    buf = bytearray(4096)
+    got = b""
+    reads = 0
+    while len(got) < request.content_length:
+        k = reader.readinto(buf)
+        if not k:
+            break
+        got += buf[:k]
+        reads += 1
+    return {"body": got.decode(), "reads": reads}
+
+
 @app.route("POST", "/noread")
 def noread(reader, writer, request):
     return "ignored"
