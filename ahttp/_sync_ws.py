@@ -14,9 +14,10 @@ caller's).
 """
 from . import _ws
 from ._ws import ConnectionClosed
-from ._compat import ticks_ms, ticks_diff
+from ._compat import ticks_ms, ticks_diff, const
 
-_READ_SIZE = 4096
+_READ_SIZE = const(512)  # see ws.py
+_SKIP_SIZE = const(4096)
 
 
 class WebSocket:
@@ -89,14 +90,14 @@ class WebSocket:
             if event is None:
                 # the rest of a big payload straight into its block (see
                 # _ws.Parser.room)
-                room = proto.parser.room() if into else None
+                room = proto.parser.room() if into else False
                 data = self._read(room)
                 if not data:
                     self._finish(1006, self.close_reason or "connection lost")
                     raise ConnectionClosed(1006, self.close_reason)
                 self._last_seen = ticks_ms()
                 self._ping_sent = None
-                if room is None:
+                if not room:
                     proto.feed(data)
                 else:
                     proto.parser.filled(data)       # a count
@@ -121,8 +122,8 @@ class WebSocket:
             # PONG: _last_seen was updated when its bytes arrived.
 
     def _read(self, room=None):
-        """The next bytes from the peer (with `room`: their count, put
-        there); b"" when the connection is gone (or the keepalive ping went
+        """The next bytes from the peer (with a `room` memoryview: their
+        count, put there); b"" when the connection is gone (or the keepalive ping went
         unanswered). Keepalive pings go out while waiting."""
         readable = getattr(self.reader, "readable", None)
         while readable is not None:     # wait here: a read times out
@@ -147,8 +148,8 @@ class WebSocket:
             if readable(left):
                 break
         try:
-            if room is None:
-                return self.reader.read(_READ_SIZE)
+            if not room:    # None; False: the reader has no readinto
+                return self.reader.read(_READ_SIZE if room is None else _SKIP_SIZE)
             return self.reader.readinto(room)
         except (OSError, EOFError):
             return b""
@@ -243,7 +244,7 @@ class WebSocket:
                 left = ticks_diff(end, ticks_ms())
                 if left <= 0 or (readable is not None and not readable(left)):
                     return
-                data = self.reader.read(_READ_SIZE)
+                data = self.reader.read(_SKIP_SIZE)
                 if not data:
                     return
                 proto.feed(data)

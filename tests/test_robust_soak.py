@@ -37,7 +37,7 @@ def test_soak_mixed_load_no_errors_no_heap_trend(heap, build):
     assert {"static", "blob", "json", "echo", "sse", "ws"} <= set(summary["requests"])
     if build == "romfs":
         # MicroPython interns names in pools that grow by doubling (20, 40,
-        # ... 320 entries): this app's 618 names (2026-12-01) fill five pools (620);
+        # ... 320 entries): this app's 617 names (2026-12-01) fill five pools (620);
         # the 621st allocates a sixth of 640 entries (+7 KB), and the soak
         # no longer fits 128k (seen: 2 runs in 3 failed at 622 names).
         # Fewer new names on the import path, or a bigger heap here.

@@ -326,12 +326,13 @@ def test_echo_16k_messages_within_a_small_heap(small_server):
 
 # With the package and the app in a ROMFS image (code in flash, as on a
 # board with ROMFS). Two 16 KB blocks at once make this one depend on how
-# the heap happens to be cut up: 2026-12-01, 6-12 runs per size, it passed
-# at 104k and from 116k on, failed at 96-100k and, for one version of the
-# app, at 108-112k every time (the second 16 KB block not found; CI once
-# failed at 112k). Any change to the code or the app moves these edges, so
-# the test runs with a margin over the last failure seen. (A run out of
-# memory now ends in a 1011 close, see the test after the next.)
+# the heap happens to be cut up. With 4 KB reads (2026-12-01, 6-12 runs per
+# size) it passed at 104k and from 116k on, failed at 96-100k and, for one
+# version of the app, at 108-112k every time (CI once failed at 112k).
+# With 512-byte reads and the rest of a payload read into its block
+# (ws._READ_SIZE): from 100k, and from 108k in each of three layouts (two
+# apps changed on purpose; 104k failed in those). The test keeps a margin.
+# (A run out of memory ends in a 1011 close, see the test after the next.)
 ROMFS_SMALL_HEAP = "128k"
 
 
@@ -344,10 +345,11 @@ def test_echo_16k_messages_from_romfs(start_app):
 
 # A handler that holds one message at a time (tests/apps/ws_small.py: the
 # echo is `await ws.send(await ws.receive())`, one route), from ROMFS: one
-# 16 KB block at a time besides the server. Passes from 78k, or from 84k
-# (80k: 3 runs in 6) after a change to ahttp.ws's code moved where small
-# objects land (2026-12-01); 76k always fails. 120k before payloads were
-# received in place (_ws._probe). Run with a margin, as above.
+# 16 KB block at a time besides the server. Passed from 78k, or from 84k
+# after a change to ahttp.ws's code moved where small objects land, with
+# 4 KB reads; from 76k (12 of 12) with 512-byte reads (2026-12-01); 72k
+# fails. 120k before payloads were received in place (_ws._probe). Run
+# with a margin, as above.
 SMALL_APP = os.path.join(ROOT, "tests", "apps", "ws_small.py")
 ONE_AT_A_TIME_HEAP = "92k"
 
