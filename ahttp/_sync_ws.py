@@ -22,6 +22,7 @@ _SKIP_SIZE = const(4096)
 
 class WebSocket:
     """One server-side WebSocket connection. Create it with accept()."""
+    _piece_open = False     # a message sent in pieces is under way
 
     def __init__(self, reader, writer, request, protocol, subprotocol=None,
                  close_timeout=5.0, ping_interval=None, ping_timeout=None):
@@ -77,6 +78,39 @@ class WebSocket:
     def receive(self):
         """The next message: str (text) or bytes (binary). Pings are
         answered here. Raises ConnectionClosed once the connection is closed."""
+        return self._next(0)[1]
+
+    def receive_piece(self, size=1024):
+        """The next piece of a message as it arrives: (str or bytes, last);
+        see ws.WebSocket.receive_piece."""
+        if size < 1:
+            raise ValueError("size must be at least 1")
+        event = self._next(size)
+        return event[1], event[2]
+
+    def send_piece(self, piece, last=False):
+        """Send `piece` as the next fragment of a message; see
+        ws.WebSocket.send_piece."""
+        if self._done or self._proto.close_sent:
+            raise ConnectionClosed(self.close_code or 1006, self.close_reason)
+        op = 0                  # continuation
+        if isinstance(piece, str):
+            piece = piece.encode()
+            if not self._piece_open:
+                op = 1          # text
+        elif not self._piece_open:
+            op = 2              # binary
+        self._piece_open = not last
+        self._write(_ws.encode_header(op, len(piece), last), piece)
+
+    def _next(self, pieces):
+        # the next MESSAGE event; pieces: see receive_piece
+        if self._done:
+            raise ConnectionClosed(self.close_code, self.close_reason)
+        self._proto.begin(pieces)
+        return self._receive()
+
+    def _receive(self):
         proto = self._proto
         into = hasattr(self.reader, "readinto")
         while True:
@@ -104,7 +138,7 @@ class WebSocket:
                 continue
             kind = event[0]
             if kind == _ws.MESSAGE:
-                return event[1]
+                return event
             if kind == _ws.PING:
                 try:
                     self._write(proto.send_pong(event[1]))
@@ -211,7 +245,7 @@ class WebSocket:
                 if left <= 0 or (readable is not None and not readable(left)):
                     return
                 self._ping_interval = None
-                self.receive()
+                self._receive()     # (also in the middle of a message in pieces)
         except ConnectionClosed:
             pass
 

@@ -326,7 +326,13 @@ class FrameParser:
     opcodes, control frame rules, masking, `max_frame_size`), and `on_header`
     (fin, opcode, length) can refuse a frame by raising ProtocolError, so a
     peer can never make this allocate beyond the configured bounds.
+
+    With `pieces` set (bytes), a data frame bigger than that, or not all
+    here yet, comes out in pieces of at most that many bytes, each as it
+    arrives: (False, opcode, piece), then the rest as continuations, the
+    last with the frame's own fin. Nothing the size of the frame is held.
     """
+    pieces = 0
 
     def __init__(self, max_frame_size=DEFAULT_MAX_MESSAGE, require_mask=True,
                  on_header=None):
@@ -503,13 +509,31 @@ class FrameParser:
                     self._buf = bytearray()
                     self._off = 0
                 return _AGAIN
-            if avail >= n:
+            k = self.pieces
+            if k and hdr[1] < _OP_CLOSE and (avail < n or n > k):
+                # a piece of what has come (see the class docstring)
+                if avail < k:
+                    k = avail
+                if not k:
+                    return None
+            else:
+                k = n
+            if avail >= k:
                 off = self._off
-                payload = self._buf[off:off + n]
-                self._off = off + n
+                payload = self._buf[off:off + k]
+                self._off = off + k
                 if self._off >= len(self._buf):
                     self._buf = bytearray()
                     self._off = 0
+                if k < n:
+                    # the rest stays as a continuation, the mask turned to
+                    # where it goes on
+                    mask = hdr[3]
+                    if mask is not None:
+                        apply_mask(payload, mask)
+                        mask = mask[k & 3:] + mask[:k & 3]
+                    self._hdr = (hdr[0], _OP_CONT, n - k, mask, 0)
+                    return (False, hdr[1], payload)
             elif n >= _BIG:
                 # One block for the whole payload, taken now (for a big one
                 # after a collection, while the heap still has a hole that
@@ -704,6 +728,16 @@ class Protocol:
     def feed(self, data):
         self.parser.feed(data)
 
+    def begin(self, pieces):
+        """The drivers' receive(): the next message whole (pieces 0) or,
+        receive_piece(), in pieces of at most `pieces` bytes, as events
+        (MESSAGE, piece, last) until its last piece."""
+        if pieces:
+            self.parser.pieces = pieces
+        elif self.parser.pieces:
+            raise RuntimeError("a message is being received in pieces: "
+                               "receive_piece() until its last one")
+
     def next_event(self):
         """The next event, or None when more bytes are needed. Raises
         ProtocolError; the driver then sends fail(error) and closes."""
@@ -728,6 +762,19 @@ class Protocol:
                 return (PING, bytes(payload))
             if opcode == _OP_PONG:
                 return (PONG, bytes(payload))
+            if self.parser.pieces:
+                # (MESSAGE, piece, last): see ws.WebSocket.receive_piece
+                if opcode != _OP_CONT:
+                    self._msg_op = opcode
+                    self._utf8 = Utf8Validator() if opcode == _OP_TEXT else None
+                if self._utf8 is not None:
+                    payload = self._utf8.feed(payload, fin)
+                elif type(payload) is not bytes:
+                    payload = bytes(payload)
+                if fin:
+                    self._utf8 = None
+                    self.parser.pieces = 0      # (see begin)
+                return (MESSAGE, payload, fin)
             if fin and opcode != _OP_CONT:       # the common case
                 if opcode == _OP_TEXT:
                     return (MESSAGE, decode_utf8(payload))

@@ -11,7 +11,7 @@ about the protocol lives in the sans-IO core, shared with ahttp.sync.
 """
 from . import _ws
 from ._ws import ConnectionClosed
-from ._compat import ticks_ms, ticks_diff, const
+from ._compat import ticks_ms, ticks_diff, const, cold
 from .server import _import_asyncio
 
 asyncio = _import_asyncio()     # (uasyncio on MicroPython 1.20)
@@ -106,15 +106,25 @@ class WebSocket:
     def closed(self):
         return self._done
 
+    def __getattr__(self, name):
+        # receive_piece, send_piece: ahttp._ws_cold, loaded on first use
+        return cold(self, "_ws_cold", name)
+
     async def receive(self):
         """The next message: str (text) or bytes (binary). Pings are
         answered here. Raises ConnectionClosed once the connection is closed."""
+        return (await self._next(0))[1]
+
+    async def _next(self, pieces):
+        # the next MESSAGE event, in this task's turn; pieces: see
+        # _ws_cold.receive_piece
         if self._done:
             raise ConnectionClosed(self.close_code, self.close_reason)
         while self._receiving is not None:      # another task's turn
             await self._await_turn()
         self._receiving = _current_task()
         try:
+            self._proto.begin(pieces)
             return await self._receive()
         finally:
             self._receiving = None
@@ -174,7 +184,7 @@ class WebSocket:
                 continue
             kind = event[0]
             if kind == _ws.MESSAGE:
-                return event[1]
+                return event
             if kind == _ws.PING:
                 try:
                     await self._write(proto.send_pong(event[1]))
@@ -264,7 +274,7 @@ class WebSocket:
     async def _drain_until_close(self):
         try:
             while True:
-                await self.receive()     # messages after our close are dropped
+                await self._receive()    # messages after our close are dropped
         except ConnectionClosed:
             pass
 

@@ -360,6 +360,20 @@ def test_echo_16k_messages_one_at_a_time_from_romfs(start_app):
     assert app.alive()
 
 
+def test_messages_bigger_than_the_free_heap_go_through_in_pieces_at_64k(start_app):
+    # The same 16 KB messages at 64k (where the whole-message echo app
+    # runs out of memory, see below), relayed by receive_piece/send_piece.
+    app = start_app(os.path.join(ROOT, "tests", "apps", "ws_pieces_small.py"),
+                    "micropython-romfs", heapsize="64k")
+    echo_16k_messages(app)
+    with connect(ws_url(app), max_size=None, open_timeout=TIMEOUT) as ws:
+        big = os.urandom(200000)
+        ws.send(big)
+        assert ws.recv(TIMEOUT) == big
+    assert app.alive()
+    assert "MemoryError" not in app.log()
+
+
 def test_a_message_too_big_for_the_free_heap_closes_1011_and_the_server_goes_on(start_app):
     # At 64k the one-at-a-time app has ~14 KB free: a 16 KB message cannot
     # be received (under max_message_size, so not a 1009). The handler gets
@@ -500,6 +514,31 @@ def test_a_big_message_in_many_small_pieces_and_the_next_one_behind_it(server):
     assert ws.event() == ("binary", payload)
     assert ws.event() == ("text", "after")
     assert ws.close_handshake() == [("close", 1000, ""), ("eof",)]
+
+
+@pytest.mark.parametrize("size", [17, 1000, 1023, 4096])
+def test_messages_relayed_in_pieces_come_back_whole(server, size):
+    # Text split inside characters, binary, several frames, empty: each
+    # echoed piece by piece comes back as the message sent.
+    text = "é€𝄞x" * 3000                     # 30 KB of 1-4 byte characters
+    data = os.urandom(50000)
+    with connect(ws_url(server, "/pieces?size=%d" % size), max_size=None,
+                 open_timeout=TIMEOUT) as ws:
+        for message in (text, data, "", b"", "a", ["frag", "mented ", "tëxt"]):
+            ws.send(message)
+            want = "".join(message) if isinstance(message, list) else message
+            assert ws.recv(TIMEOUT) == want
+        ws.ping(b"between")
+        ws.send(text)
+        assert ws.recv(TIMEOUT) == text
+    assert wait_closes(server, "pieces 1000 ", 1) >= 1
+
+
+def test_receive_in_the_middle_of_a_message_in_pieces_is_refused(server):
+    with connect(ws_url(server, "/pieces?size=100&mix=1"), open_timeout=TIMEOUT) as ws:
+        ws.send("x" * 1000)
+        assert ws.recv(TIMEOUT) == "RuntimeError"
+        assert ws.recv(TIMEOUT) == "x" * 1000
 
 
 def test_a_handler_that_raises_mid_message_skips_the_rest_of_it(server):

@@ -536,6 +536,61 @@ def test_room_is_exactly_the_missing_payload_and_reads_into_it_make_the_frame():
     assert feed_all(proto, data[got:]) == [(_ws.MESSAGE, payload), (_ws.MESSAGE, "next")]
 
 
+@pytest.mark.parametrize("piece,step", [(1, 5), (3, 1000), (100, 7), (512, 4096), (4096, 333)])
+def test_pieces_mode_hands_out_each_frame_in_bounded_pieces(piece, step):
+    # Masked frames fed in steps that cut anywhere: every piece is at most
+    # `piece` bytes, unmasked right (the mask turned to its offset), text
+    # pieces end on whole characters, a ping between fragments comes out
+    # between them, and the pieces join to the messages sent.
+    proto = _ws.Protocol(max_message_size=None)
+    data = os.urandom(3001)
+    text = "aé€𝄞" * 300
+    stream = (client_frame(OP_BINARY, data) + client_frame(OP_TEXT, text[:500].encode(), fin=False)
+              + client_frame(9, b"p") + client_frame(0, text[500:].encode())
+              + client_frame(OP_TEXT, "") + client_frame(OP_TEXT, "z"))
+    events = []
+    proto.begin(piece)          # each message: the driver's receive_piece()
+    for i in range(0, len(stream), step):
+        proto.feed(stream[i:i + step])
+        while True:
+            ev = proto.next_event()
+            if ev is None:
+                break
+            events.append(ev)
+            if ev[0] == _ws.MESSAGE and ev[2]:
+                proto.begin(piece)
+    assert (_ws.PING, b"p") in events
+    got, messages = [], []
+    for ev in events:
+        if ev[0] != _ws.MESSAGE:
+            continue
+        assert len(ev) == 3
+        # (text: up to 3 bytes of a character cut at the last piece's end
+        # come first)
+        if isinstance(ev[1], str):
+            assert len(ev[1].encode()) <= piece + 3
+        else:
+            assert len(ev[1]) <= piece
+        got.append(ev[1])
+        if ev[2]:
+            messages.append(got[0][:0].join(got))
+            got = []
+    assert messages == [data, text, "", "z"]
+
+
+def test_whole_messages_again_after_the_last_piece_and_not_before():
+    proto = _ws.Protocol(max_message_size=None)
+    proto.begin(10)
+    events = feed_all(proto, client_frame(OP_BINARY, b"x" * 25) + client_frame(OP_TEXT, "whole"))
+    assert events == [(_ws.MESSAGE, b"x" * 10, False), (_ws.MESSAGE, b"x" * 10, False),
+                      (_ws.MESSAGE, b"x" * 5, True), (_ws.MESSAGE, "whole")]
+    proto.begin(10)
+    proto.feed(client_frame(OP_TEXT, "y" * 15))
+    assert proto.next_event() == (_ws.MESSAGE, "y" * 10, False)   # not the last
+    with pytest.raises(RuntimeError):
+        proto.begin(0)
+
+
 @pytest.mark.parametrize("received", [4, 1000, 69999])
 def test_failing_mid_frame_skips_the_rest_of_it(received):
     # fail() from outside the parser (a handler raised, no memory for the

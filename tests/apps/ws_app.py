@@ -148,6 +148,28 @@ async def leave(reader, writer, request):
         raise ValueError("a handler bug")
 
 
+@app.route("GET", "/pieces")
+async def pieces(reader, writer, request):
+    # echo in pieces of ?size= bytes, no message held whole; ?mix=1: try
+    # receive() in the middle of one first (refused: RuntimeError)
+    ws = await WebSocket.accept(reader, writer, request, max_message_size=None)
+    size = int(request.args.get("size") or "1024")
+    mixed = request.args.get("mix")
+    try:
+        while True:
+            piece, last = await ws.receive_piece(size)
+            if mixed and not last:
+                mixed = None
+                try:
+                    await ws.receive()
+                except RuntimeError:
+                    await ws.send("RuntimeError")
+            await ws.send_piece(piece, last)
+    except ConnectionClosed:
+        pass
+    ended("pieces", ws)
+
+
 @app.route("GET", "/stop")
 async def stop(reader, writer, request):
     async def later():

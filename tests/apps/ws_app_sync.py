@@ -134,6 +134,27 @@ def leave(reader, writer, request):
         raise ValueError("a handler bug")
 
 
+@app.route("GET", "/pieces")
+def pieces(reader, writer, request):
+    # see ws_app.py
+    ws = WebSocket.accept(reader, writer, request, max_message_size=None)
+    size = int(request.args.get("size") or "1024")
+    mixed = request.args.get("mix")
+    try:
+        while True:
+            piece, last = ws.receive_piece(size)
+            if mixed and not last:
+                mixed = None
+                try:
+                    ws.receive()
+                except RuntimeError:
+                    ws.send("RuntimeError")
+            ws.send_piece(piece, last)
+    except ConnectionClosed:
+        pass
+    ended("pieces", ws)
+
+
 @app.route("GET", "/stop")
 def stop(reader, writer, request):
     app.stop()          # start() returns after this request
