@@ -14,6 +14,7 @@ caller's).
 """
 from . import _ws
 from ._ws import ConnectionClosed
+from ._ws_cold import piece_frame
 from ._compat import ticks_ms, ticks_diff, const
 
 _READ_SIZE = const(512)  # see ws.py
@@ -22,7 +23,6 @@ _SKIP_SIZE = const(4096)
 
 class WebSocket:
     """One server-side WebSocket connection. Create it with accept()."""
-    _piece_open = False     # a message sent in pieces is under way
 
     def __init__(self, reader, writer, request, protocol, subprotocol=None,
                  close_timeout=5.0, ping_interval=None, ping_timeout=None):
@@ -91,17 +91,8 @@ class WebSocket:
     def send_piece(self, piece, last=False):
         """Send `piece` as the next fragment of a message; see
         ws.WebSocket.send_piece."""
-        if self._done or self._proto.close_sent:
-            raise ConnectionClosed(self.close_code or 1006, self.close_reason)
-        op = 0                  # continuation
-        if isinstance(piece, str):
-            piece = piece.encode()
-            if not self._piece_open:
-                op = 1          # text
-        elif not self._piece_open:
-            op = 2              # binary
-        self._piece_open = not last
-        self._write(_ws.encode_header(op, len(piece), last), piece)
+        head, piece = piece_frame(self, piece, last)
+        self._write(head, piece)
 
     def _next(self, pieces):
         # the next MESSAGE event; pieces: see receive_piece
@@ -113,6 +104,7 @@ class WebSocket:
     def _receive(self):
         proto = self._proto
         into = hasattr(self.reader, "readinto")
+        size = _READ_SIZE if into else _SKIP_SIZE
         while True:
             if self._done:
                 raise ConnectionClosed(self.close_code, self.close_reason)
@@ -124,14 +116,14 @@ class WebSocket:
             if event is None:
                 # the rest of a big payload straight into its block (see
                 # _ws.Parser.room)
-                room = proto.parser.room() if into else False
-                data = self._read(room)
+                room = proto.parser.room() if into else None
+                data = self._read(size, room)
                 if not data:
                     self._finish(1006, self.close_reason or "connection lost")
                     raise ConnectionClosed(1006, self.close_reason)
                 self._last_seen = ticks_ms()
                 self._ping_sent = None
-                if not room:
+                if room is None:
                     proto.feed(data)
                 else:
                     proto.parser.filled(data)       # a count
@@ -155,10 +147,11 @@ class WebSocket:
                 raise ConnectionClosed(event[1], event[2])
             # PONG: _last_seen was updated when its bytes arrived.
 
-    def _read(self, room=None):
-        """The next bytes from the peer (with a `room` memoryview: their
-        count, put there); b"" when the connection is gone (or the keepalive ping went
-        unanswered). Keepalive pings go out while waiting."""
+    def _read(self, size, room=None):
+        """The next bytes from the peer, up to `size` (with a `room`
+        memoryview: their count, put there); b"" when the connection is
+        gone (or the keepalive ping went unanswered). Keepalive pings go
+        out while waiting."""
         readable = getattr(self.reader, "readable", None)
         while readable is not None:     # wait here: a read times out
             interval = self._ping_interval
@@ -182,8 +175,8 @@ class WebSocket:
             if readable(left):
                 break
         try:
-            if not room:    # None; False: the reader has no readinto
-                return self.reader.read(_READ_SIZE if room is None else _SKIP_SIZE)
+            if room is None:
+                return self.reader.read(size)
             return self.reader.readinto(room)
         except (OSError, EOFError):
             return b""

@@ -1,6 +1,7 @@
 """The async WebSocket's rarely used methods: messages in pieces. Loaded
 on first use through WebSocket.__getattr__, so an app that never streams
-a message holds none of it (nor its names, interned on a board)."""
+a message holds none of it (nor its names, interned on a board). The
+sync driver shares piece_frame()."""
 from . import _ws
 from ._ws import ConnectionClosed
 
@@ -23,9 +24,17 @@ async def send_piece(self, piece, last=False):
     """Send `piece` (str or bytes) as the next fragment of a message; the
     first piece's type makes it text or binary, `last=True` ends it. Do
     not send() another message from another task until then."""
-    if self._done or self._proto.close_sent:
-        raise ConnectionClosed(self.close_code or 1006, self.close_reason)
-    opened = getattr(self, "_piece_open", False)    # a message under way
+    head, piece = piece_frame(self, piece, last)
+    await self._write(head, piece)
+
+
+def piece_frame(ws, piece, last):
+    """(frame header, payload bytes) for send_piece() of either driver:
+    the first piece's type makes the message text or binary, the others
+    are continuations (`ws._piece_open` while a message is under way)."""
+    if ws._done or ws._proto.close_sent:
+        raise ConnectionClosed(ws.close_code or 1006, ws.close_reason)
+    opened = getattr(ws, "_piece_open", False)
     op = 0                  # continuation
     if isinstance(piece, str):
         piece = piece.encode()
@@ -33,8 +42,8 @@ async def send_piece(self, piece, last=False):
             op = 1          # text
     elif not opened:
         op = 2              # binary
-    self._piece_open = not last
-    await self._write(_ws.encode_header(op, len(piece), last), piece)
+    ws._piece_open = not last
+    return _ws.encode_header(op, len(piece), last), piece
 
 
 _end = 1    # imported completely (see _compat.load)

@@ -508,7 +508,7 @@ class HTTPServer(AppCore):
                 if (not await self._complete(st, request, handler, params, result, exc)
                         or st.taken or st.closed):
                     linger = not st.taken and not st.closed
-                    if linger is False and st.taken is not True and st.taken:
+                    if st.taken is not True and st.taken:
                         await st.taken._ended(exc)      # a WebSocket left open
                     break
                 if st.body is not None and not await st.body.finish():
