@@ -9,7 +9,9 @@ import sys
 from ._http import HTTPError, Limits
 from ._route import Router
 from ._response import make_response, error_body, CLOSE
-from ._compat import print_exception, format_exception, cold, load
+from ._compat import print_exception, format_exception, cold, load, ticks_ms, ticks_diff, const
+
+_LOG_BURST = const(10)
 
 
 class AppCore:
@@ -168,7 +170,26 @@ class AppCore:
         else:
             print(msg)
 
+    # At most _LOG_BURST tracebacks per 10 s; past that, failures are
+    # counted and the count logged in one line: an overloaded board must
+    # not spend its time and heap writing the same traceback thousands of
+    # times. [start of the interval (ticks_ms), failures in it]
+    _logged = None
+
     def log_exception(self, exc):
+        now = ticks_ms()
+        c = self._logged
+        if c is None:
+            c = self._logged = [now, 0]
+        elif ticks_diff(now, c[0]) >= 10000:
+            if c[1] > _LOG_BURST:
+                self.log("ahttp: %d more errors in %d s, not logged one by one" % (
+                    c[1] - _LOG_BURST, ticks_diff(now, c[0]) // 1000))
+            c[0] = now
+            c[1] = 0
+        c[1] += 1
+        if c[1] > _LOG_BURST:
+            return
         if self._log is not None:
             self._log(format_exception(exc))
         else:

@@ -12,7 +12,6 @@ from ._compat import const, ticks_ms, ticks_add, load
 from ._http import HTTPError
 
 _DRAIN_MAX = const(65536)   # unread body bytes dropped to keep a connection
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class Body:
@@ -79,7 +78,7 @@ class Body:
         if self.cont:
             self.cont = False
             if self.st.written == 0:
-                return _CONTINUE
+                return b"HTTP/1.1 100 Continue\r\n\r\n"
         return None
 
     def reusable(self):

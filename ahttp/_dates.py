@@ -6,7 +6,6 @@ by static files and cookies with an expiry. No I/O here.
 
 # Three letters each; strings, not tuples: a tuple of short strings costs a
 # RAM object and an interned name per entry even when the code is in flash.
-_DAYS = "MonTueWedThuFriSatSun"
 _MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec"
 
 
@@ -45,7 +44,7 @@ def http_date(ts):
     secs = ts - days * 86400
     y, m, d = _civil(days)
     return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
-        _day(_DAYS, (days + 3) % 7), d, _day(_MONTHS, m - 1), y,
+        _day("MonTueWedThuFriSatSun", (days + 3) % 7), d, _day(_MONTHS, m - 1), y,
         secs // 3600, secs // 60 % 60, secs % 60)
 
 

@@ -9,6 +9,7 @@ is a 400 (RFC 9112 allows either choice; strict refuses smuggling tricks).
 Header bytes must be UTF-8 (checked once, strictly; the head is parsed
 as bytes and only the pieces kept are decoded).
 """
+import gc
 import re
 
 from ._compat import const, MICROPYTHON
@@ -71,7 +72,7 @@ class HTTPError(Exception):
 LIMITS = (("max_request_line", 2048), ("max_header_line", 2048),
           ("max_headers", 32), ("max_head", 4096), ("max_body", 16384),
           ("head_timeout", 10.0), ("idle_timeout", 20.0), ("send_timeout", 10.0),
-          ("max_connections", 24), ("read_size", 1024))
+          ("max_connections", 24), ("read_size", 1024), ("min_free", 4096))
 
 
 class Limits:
@@ -104,6 +105,11 @@ class Limits:
 # still sending, for this long and this much at most, so the kernel does not
 # answer it with an RST that destroys the response.
 LINGER_MS = const(500)
+# heap an open stream (SSE, WebSocket) holds, about, on a 64-bit port
+_STREAM_ROOM = const(2048)
+# raised when there is no room for one more (made now: at that point there
+# may be no memory for a new exception); the server answers 503, unlogged
+NO_ROOM = MemoryError("no heap for another stream")
 LINGER_BYTES = const(65536)
 
 
@@ -156,7 +162,19 @@ class RecvBuffer:
         """The handler owns the connection from now on (SSE, WebSocket):
         no keep-alive, nothing appended, closed when the handler returns.
         An `owner` with `_ended(exc)` (a WebSocket) is told first, to close
-        its protocol (exc: what the handler raised, or None)."""
+        its protocol (exc: what the handler raised, or None).
+
+        MicroPython: a stream holds its memory for as long as it is open,
+        so it starts only while the heap keeps `min_free` bytes besides
+        what a stream needs; otherwise MemoryError, before anything is
+        written, which the server answers 503 (never a 200 and then an
+        empty stream)."""
+        if MICROPYTHON and not self.taken and not self.written:
+            need = self.app.limits.min_free + _STREAM_ROOM
+            if need > _STREAM_ROOM and gc.mem_free() < need:
+                gc.collect()
+                if gc.mem_free() < need:
+                    raise NO_ROOM
         self.taken = owner
 
     def _raw(self, n):

@@ -8,6 +8,7 @@ bytes. Only os.stat here: no socket I/O.
 import os
 
 from ._http import HTTPError
+from ._compat import const
 from ._dates import http_date, parse_http_date
 
 # One string instead of a dict (a dict of 35 entries costs ~3 KB of heap
@@ -23,9 +24,9 @@ MIME = (" html text/html* htm text/html* css text/css* js text/javascript*"
         " mp3 audio/mpeg wav audio/wav mp4 video/mp4 webm video/webm"
         " map application/json webmanifest application/manifest+json ")
 
-_DIR = 0o040000
-_LNK = 0o120000
-_FMT = 0o170000
+_DIR = const(0o040000)
+_LNK = const(0o120000)
+_FMT = const(0o170000)
 
 
 def _posix_vfs():

@@ -6,12 +6,13 @@ _app); it reads, writes and waits. asyncio is imported when the server
 starts, not when ahttp is imported. Timeouts cost no task per read: one
 watchdog task cancels connections whose deadline has passed.
 """
+import gc
 import sys
 
-from ._http import HTTPError, RecvBuffer, body_framing
+from ._http import HTTPError, RecvBuffer, body_framing, LINGER_MS, NO_ROOM
 from ._app import AppCore
 from ._response import BUSY, CLOSE, encode_value
-from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold
+from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const
 from .request import Request
 from .response import HTTPResponse, sendfile
 
@@ -32,25 +33,52 @@ def _import_asyncio():
             sys.modules["asyncio"] = a
         if MICROPYTHON:
             _io_queue = a.core._io_queue
+            # every wait on a socket (ours and asyncio's own streams)
+            # registers through this: see _enqueue
+            type(_io_queue)._enqueue = _enqueue
         asyncio = a
     return asyncio
 
 
-def _undo_read(s):
-    # asyncio's read registration of `s` can fail half done at a full heap
-    # (in its map, not polled): undo the current task's part, or the entry
-    # would stay, holding the task, for good
-    e = _io_queue.map.get(id(s))
-    if e is not None and e[0] is asyncio.current_task():
-        e[0] = None
+_REFUSED = const(32)    # slots for refused clients: (socket, deadline) pairs
+_reserve = None     # MicroPython: freed to let a failed registration be undone
+
+
+def _enqueue(self, s, idx):
+    # asyncio's IOQueue._enqueue (MicroPython), except that a registration
+    # that runs out of memory is undone. MicroPython's poll.register() that
+    # fails to allocate leaves an entry with no object in the poll set, and
+    # unregister(), modify() and every later poll() dereference it: the
+    # process dies. A second register() of the same socket completes such
+    # an entry, after which it can be removed; _reserve makes room for it.
+    global _reserve
+    t = asyncio.core.cur_task
+    e = self.map.get(id(s))
+    if e is None:
+        e = [None, None, s]
+        e[idx] = t
+        self.map[id(s)] = e
         try:
-            if e[1] is None:
-                del _io_queue.map[id(s)]
-                _io_queue.poller.unregister(s)
-            else:       # a writer waits too: POLLOUT only
-                _io_queue.poller.modify(s, 4)
-        except Exception:
-            pass
+            self.poller.register(s, 1 if idx == 0 else 4)
+        except MemoryError:
+            del self.map[id(s)]
+            n = 0
+            while True:
+                try:
+                    self.poller.register(s, 0)
+                    self.poller.unregister(s)
+                    break
+                except MemoryError:
+                    n += 1
+                    if n > 3:
+                        break
+                    _reserve = None
+                    gc.collect()
+            raise
+    else:
+        e[idx] = t
+        self.poller.modify(s, 5)
+    t.data = self
 
 
 class Stream(RecvBuffer):
@@ -123,15 +151,7 @@ class Stream(RecvBuffer):
             s = r.s
             k = None
             while k is None:    # a TLS socket gives None until it has app data
-                try:
-                    yield _io_queue.queue_read(s)
-                except MemoryError:
-                    # (The try costs every waiting connection 96 bytes of
-                    # frame; the wait in a function of its own instead
-                    # failed test_small_heap's 30-client burst 3 runs in
-                    # 18, this 0 in 30.)
-                    _undo_read(s)
-                    raise
+                yield _io_queue.queue_read(s)
                 k = s.readinto(mv)
             if buf is not None:
                 return k
@@ -261,6 +281,7 @@ class HTTPServer(AppCore):
         AppCore.__init__(self, **options)
         self._server = None
         self._conns = {}
+        self._refused = [None] * _REFUSED     # MicroPython: see _refuse
         self._watchdog = None
         self._stopped = None
         self._stopping = False
@@ -341,7 +362,7 @@ class HTTPServer(AppCore):
         s.bind(ai[-1])
         s.listen(self.backlog)
         srv.state = False
-        srv.task = a.create_task(_accept_loop(s, self._serve, ssl))
+        srv.task = a.create_task(_accept_loop(s, self, ssl))
         await a.sleep_ms(0)
         return srv
 
@@ -380,6 +401,7 @@ class HTTPServer(AppCore):
             pass
 
     async def _watch(self):
+        global _reserve
         conns = self._conns
         while True:
             try:
@@ -393,9 +415,13 @@ class HTTPServer(AppCore):
                 # test_killed_subscriber_is_unsubscribed_and_its_memory_freed;
                 # not understood yet.)
                 await asyncio.sleep_ms(250)
-            if not conns:
-                continue
             try:
+                if MICROPYTHON:
+                    if _reserve is None:
+                        _reserve = bytearray(512)
+                    _drop_refused(self._refused, self._rmv)
+                if not conns:
+                    continue
                 now = ticks_ms()
                 for st in list(conns):
                     d = st.deadline
@@ -518,17 +544,17 @@ class HTTPServer(AppCore):
         except asyncio.CancelledError:
             pass   # timed out by the watchdog, or the server is stopping
         except Exception as e:   # client gone (OSError) or a bug: keep serving
-            if (isinstance(e, MemoryError) and st is not None and not st.taken
-                    and (st.request is None or not st.written)):
+            if isinstance(e, MemoryError) and (st is None or not st.taken and (
+                    st.request is None or not st.written)):
                 # no memory to read or answer this request (or the next one
-                # on a kept-alive connection): say 503 (a constant, nothing
-                # to allocate), which a client may retry
+                # on a kept-alive connection, or to start this one): say 503
+                # (a constant, nothing to allocate), which a client may retry
                 try:
-                    st.write(BUSY)
+                    wstream.write(BUSY)
                     linger = True
                 except Exception:
                     pass
-            if not isinstance(e, OSError):
+            if not isinstance(e, OSError) and e is not NO_ROOM:
                 try:
                     self.log_exception(e)
                 except Exception:
@@ -537,31 +563,37 @@ class HTTPServer(AppCore):
             if st is not None and st.deadline is not None:
                 st.deadline = None      # (a first store could need memory)
             if st is None or st.task is not None:    # (detached: not ours to close)
-                try:
-                    if linger:
-                        await self._linger(st)
-                except (Exception, asyncio.CancelledError):
-                    pass
-                try:
-                    wstream.close()
-                    if getattr(wstream, "raw", None) is not None:   # TLS on
-                        wstream.raw.close()            # MicroPython: see _accept_loop
-                    if st is not None:   # bounded: CPython's close waits to flush
-                        st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
-                    await wstream.wait_closed()
-                except (Exception, asyncio.CancelledError):
-                    # a client that reads nothing: drop what we had for it
-                    # (CPython). MicroPython's close is wait_closed()'s
-                    # s.close(), which an exception before it skips (at a
-                    # full heap, no memory for its coroutine): the socket
-                    # would stay open for good, unread. Close it here.
-                    if getattr(wstream, "transport", None) is not None:
-                        wstream.transport.abort()
-                    elif getattr(wstream, "s", None) is not None:
-                        try:
-                            wstream.s.close()
-                        except Exception:
-                            pass
+                if (linger and self._rmv is not None and type(wstream) is asyncio.StreamReader
+                        and getattr(wstream, "raw", None) is None):
+                    # MicroPython, no TLS: the watchdog lingers (see
+                    # _refuse), so this connection's memory is freed now
+                    _refuse(self._refused, wstream.s, False, None)
+                else:
+                    try:
+                        if linger:
+                            await self._linger(st)
+                    except (Exception, asyncio.CancelledError):
+                        pass
+                    try:
+                        wstream.close()
+                        if getattr(wstream, "raw", None) is not None:   # TLS on
+                            wstream.raw.close()            # MicroPython: see _accept_loop
+                        if st is not None:   # bounded: CPython's close waits to flush
+                            st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
+                        await wstream.wait_closed()
+                    except (Exception, asyncio.CancelledError):
+                        # a client that reads nothing: drop what we had for it
+                        # (CPython). MicroPython's close is wait_closed()'s
+                        # s.close(), which an exception before it skips (at a
+                        # full heap, no memory for its coroutine): the socket
+                        # would stay open for good, unread. Close it here.
+                        if getattr(wstream, "transport", None) is not None:
+                            wstream.transport.abort()
+                        elif getattr(wstream, "s", None) is not None:
+                            try:
+                                wstream.s.close()
+                            except Exception:
+                                pass
             self._conns.pop(st, None)
 
     async def _complete(self, st, request, handler, params, result, exc):
@@ -587,22 +619,27 @@ class HTTPServer(AppCore):
 # MicroPython's streams wait), and on any failure after accept() closes that
 # one socket and goes on. (Part of this module, not one of its own: on a
 # board every module costs interned names.)
-async def _accept_loop(s, cb, ssl):
-    import gc
+async def _accept_loop(s, app, ssl):
     core = asyncio.core
     Stream = sys.modules[asyncio.__name__ + ".stream"].Stream
+    conns = app._conns
+    limits = app.limits
+    refused = app._refused
     while True:
+        if _drop_refused(refused, app._rmv) * 2 >= _REFUSED:
+            # every slot holds a refused client still being read from: the
+            # rest wait in the listen backlog
+            await core.sleep_ms(20)
+            continue
         try:
             yield core._io_queue.queue_read(s)
         except core.CancelledError:
             s.close()               # server closed: stop listening
             return
         except Exception:
-            # No memory to register the wait (MemoryError in asyncio's
-            # _enqueue): undo a half registration, let the connections
-            # that hold the heap finish, and wait again. Ending here would
-            # stop the server accepting for good.
-            _undo_read(s)
+            # No memory to register the wait (MemoryError in _enqueue, which
+            # undid it): let the connections that hold the heap finish, and
+            # wait again. Ending here would stop the server accepting for good.
             gc.collect()
             await core.sleep_ms(50)
             continue
@@ -612,6 +649,16 @@ async def _accept_loop(s, cb, ssl):
             continue
         raw = s2
         try:
+            # Refused before anything is made for it when the server is at
+            # its cap or the heap is low: a connection that starts now would
+            # fail part way for want of memory (and take others with it)
+            # (low heap with nothing else open: tried all the same, as no
+            # connection's end would give memory back)
+            if len(conns) >= limits.max_connections or (
+                    conns and gc.mem_free() < limits.min_free
+                    and (gc.collect() or gc.mem_free() < limits.min_free)):
+                _refuse(refused, raw, ssl)
+                continue
             if ssl:
                 s2 = ssl.wrap_socket(s2, server_side=True,
                                      do_handshake_on_connect=False)
@@ -624,13 +671,74 @@ async def _accept_loop(s, cb, ssl):
                 # socket open (the client hangs, the descriptor leaks until
                 # a GC): the server closes this one too
                 st.raw = raw
-            core.create_task(cb(st, st))
-        except Exception:           # no memory for this client: 503, drop it
+            core.create_task(app._serve(st, st))
+        except Exception:           # no memory for this client
             try:
-                if not ssl:
-                    raw.send(BUSY)
-                s2.close()
-                raw.close()
+                if s2 is not raw:
+                    s2.close()
             except Exception:
                 pass
+            _refuse(refused, raw, ssl)
             gc.collect()
+        s2 = raw = st = None
+
+
+def _refuse(buf, s, ssl, data=BUSY):
+    # MicroPython: a 503 (or, data None, a connection already answered)
+    # that needs no task, coroutine or registration, and allocates nothing.
+    # The socket then waits in a free slot of `buf` (the watchdog reads
+    # and drops what the client still sends, then closes it): closing with
+    # its request unread would make the kernel reset the connection, and
+    # the client could lose the answer. (No plain-text answer on a TLS
+    # port: just closed.)
+    try:
+        if not ssl:
+            s.setblocking(False)
+            if data is not None:
+                s.send(data)
+            i = 0
+            while i < _REFUSED:
+                if buf[i] is None:
+                    buf[i] = s
+                    buf[i + 1] = ticks_add(ticks_ms(), LINGER_MS)
+                    return
+                i += 2
+    except Exception:
+        pass
+    try:
+        s.close()
+    except Exception:
+        pass
+
+
+def _drop_refused(buf, data):
+    # (the watchdog, and the accept loop when every slot is taken) read
+    # what refused clients sent; close those that closed, or whose linger
+    # time is up. Returns how many slots are still taken.
+    now = ticks_ms()
+    taken = 0
+    i = 0
+    while i < _REFUSED:
+        s = buf[i]
+        if s is not None:
+            try:
+                done = ticks_diff(now, buf[i + 1]) >= 0
+                k = 0
+                while not done and k < 8:
+                    n = s.readinto(data)
+                    if n is None:       # nothing more for now
+                        break
+                    done = not n        # 0: the client closed
+                    k += 1
+            except Exception:
+                done = True
+            if done:
+                try:
+                    s.close()
+                except Exception:
+                    pass
+                buf[i] = None
+            else:
+                taken += 1
+        i += 2
+    return taken

@@ -159,6 +159,16 @@ def romfs_launch(image, app, app_heap_kb):
 _romfs_images = {}
 
 
+@pytest.fixture(scope="session")
+def mpy_dir(tmp_path_factory):
+    """tools/build_mpy.py's .mpy build of the package, as users make it
+    (put it first on the path: extra_path=[mpy_dir])."""
+    out = str(tmp_path_factory.mktemp("mpy"))
+    subprocess.run([os.path.join(VENV_BIN, "python"), os.path.join(ROOT, "tools", "build_mpy.py"),
+                    "--out", out], check=True, capture_output=True, timeout=120)
+    return out
+
+
 def app_cmd(runtime, path, heapsize=None, args=()):
     """The command line that runs the app script at `path` under `runtime`
     (for micropython-romfs, `heapsize` is the heap besides the image)."""

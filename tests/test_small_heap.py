@@ -37,15 +37,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 WWW = os.path.join(HERE, "apps", "www")
 
 
-@pytest.fixture(scope="module")
-def mpy_dir(tmp_path_factory):
-    """tools/build_mpy.py's .mpy build, as users make it."""
-    out = str(tmp_path_factory.mktemp("mpy"))
-    subprocess.run([os.path.join(VENV_BIN, "python"), os.path.join(ROOT, "tools", "build_mpy.py"),
-                    "--out", out], check=True, capture_output=True, timeout=120)
-    return out
-
-
 # romfs: the heap besides the image (conftest's micropython-romfs runtime
 # compiles the package and the app into one, as `mpremote romfs deploy`
 # puts them on a board)

@@ -1,0 +1,63 @@
+"""The app of the overload tests (tests/test_robust_overload.py): hello, a
+2 KB POST echo, static files, SSE and a WebSocket echo, as a board's app
+serves them. Kept small: it runs at the smallest heaps the docs give.
+
+GET /_mem reports the heap in use after a collection (MicroPython) and the
+server's open connections.
+"""
+import asyncio
+import gc
+import json
+import os
+
+from ahttp import HTTPServer
+
+options = {"head_timeout": 2, "idle_timeout": 3, "send_timeout": 2}
+options.update(json.loads(os.getenv("AHTTP_OPTIONS") or "{}"))
+app = HTTPServer(**options)
+
+
+@app.route("GET", "/")
+async def hello(reader, writer, request):
+    return "hello"
+
+
+@app.route("GET", "/_mem")
+async def mem(reader, writer, request):
+    gc.collect()
+    return {"alloc": gc.mem_alloc() if hasattr(gc, "mem_alloc") else None,
+            "conns": len(app._conns)}
+
+
+@app.route("POST", "/echo")
+async def echo(reader, writer, request):
+    return await request.read()
+
+
+@app.route("GET", "/sse/<int:n>")
+async def sse(reader, writer, request):
+    # n events, then the stream ends; n = 0: one every 0.2 s until the
+    # client leaves. (ahttp.sse and ahttp.ws load on first use, as a board
+    # with little heap would have them.)
+    from ahttp.sse import EventSource
+    es = await EventSource(reader, writer)
+    n = request.params["n"]
+    i = 0
+    while i < n or not n:
+        await es.send("tick %d" % i, id=i)
+        i += 1
+        if not n:
+            await asyncio.sleep(0.2)
+
+
+@app.route("GET", "/ws")
+async def ws(reader, writer, request):
+    from ahttp.ws import WebSocket
+    sock = await WebSocket.accept(reader, writer, request, max_message_size=4096)
+    async for message in sock:
+        await sock.send(message)
+
+
+app.static("/static", "www")
+
+app.run(os.getenv("AHTTP_HOST", "127.0.0.1"), int(os.getenv("AHTTP_PORT", "8080")))
