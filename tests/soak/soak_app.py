@@ -17,7 +17,7 @@ app = HTTPServer(head_timeout=5, idle_timeout=5, send_timeout=5, max_connections
 async def mem(reader, writer, request):
     if request.target.endswith("?qstr=1"):
         import micropython
-        micropython.qstr_info(1)     # into the log: soak.py reads it
+        micropython.qstr_info()     # into the log: soak.py reads it
     gc.collect()
     return {"alloc": gc.mem_alloc(), "conns": len(app._conns)}
 
