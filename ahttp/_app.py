@@ -6,7 +6,7 @@ error pages, turning return values into responses and logging live here.
 """
 import sys
 
-from ._http import HTTPError, Limits
+from ._http import HTTPError, Limits, NO_ROOM
 from ._route import Router
 from ._response import make_response, error_body, CLOSE
 from ._compat import print_exception, format_exception, cold, load, ticks_ms, ticks_diff, const
@@ -126,7 +126,8 @@ class AppCore:
                 if not isinstance(exc, OSError):
                     self.log_exception(exc)
                 return None, False
-            self.log_exception(exc)
+            if exc is not NO_ROOM:      # (a refused stream: nothing broken)
+                self.log_exception(exc)
             if isinstance(exc, MemoryError):
                 # the heap is full for now, not the handler broken: 503,
                 # which a client may retry (the server's own MemoryErrors

@@ -105,8 +105,6 @@ class Limits:
 # still sending, for this long and this much at most, so the kernel does not
 # answer it with an RST that destroys the response.
 LINGER_MS = const(500)
-# heap an open stream (SSE, WebSocket) holds, about, on a 64-bit port
-_STREAM_ROOM = const(2048)
 # raised when there is no room for one more (made now: at that point there
 # may be no memory for a new exception); the server answers 503, unlogged
 NO_ROOM = MemoryError("no heap for another stream")
@@ -165,13 +163,12 @@ class RecvBuffer:
         its protocol (exc: what the handler raised, or None).
 
         MicroPython: a stream holds its memory for as long as it is open,
-        so it starts only while the heap keeps `min_free` bytes besides
-        what a stream needs; otherwise MemoryError, before anything is
-        written, which the server answers 503 (never a 200 and then an
-        empty stream)."""
+        so it starts only while `min_free` bytes of heap are free;
+        otherwise MemoryError, before anything is written, which the
+        server answers 503 (never a 200 and then an empty stream)."""
         if MICROPYTHON and not self.taken and not self.written:
-            need = self.app.limits.min_free + _STREAM_ROOM
-            if need > _STREAM_ROOM and gc.mem_free() < need:
+            need = self.app.limits.min_free
+            if gc.mem_free() < need:
                 gc.collect()
                 if gc.mem_free() < need:
                     raise NO_ROOM

@@ -651,12 +651,14 @@ async def _accept_loop(s, app, ssl):
         try:
             # Refused before anything is made for it when the server is at
             # its cap or the heap is low: a connection that starts now would
-            # fail part way for want of memory (and take others with it)
-            # (low heap with nothing else open: tried all the same, as no
-            # connection's end would give memory back)
-            if len(conns) >= limits.max_connections or (
-                    conns and gc.mem_free() < limits.min_free
-                    and (gc.collect() or gc.mem_free() < limits.min_free)):
+            # fail part way for want of memory (and take others with it).
+            # (With nothing else open it is tried all the same: no
+            # connection's end would give memory back.)
+            low = False
+            if conns and gc.mem_free() < limits.min_free:
+                gc.collect()
+                low = gc.mem_free() < limits.min_free
+            if low or len(conns) >= limits.max_connections:
                 _refuse(refused, raw, ssl)
                 continue
             if ssl:

@@ -44,7 +44,12 @@ def start(start_app, mpy_dir, layout):
 
 def mem(app):
     """The server's heap in use after a collection (None on CPython)."""
-    return json.loads(asyncio.run(_get_body(app.port, b"/_mem")))["alloc"]
+    for _ in range(5):
+        try:
+            return json.loads(asyncio.run(_get_body(app.port, b"/_mem")))["alloc"]
+        except ValueError:          # a 503: the heap was short just then
+            time.sleep(0.5)
+    raise AssertionError("/_mem never answered: " + app.log()[-2000:])
 
 
 async def _get_body(port, path):
