@@ -74,12 +74,26 @@ def served_after(app, n=30, within=15.0):
 
 
 def warm_up(app):
-    """Every kind of exchange once (loading what each needs), then a short
-    burst: the heap's idle level counts what stays loaded after."""
+    """Every kind of exchange (loading what each needs), then a burst of
+    the mixed load: the heap's idle level counts what stays after, such as
+    the poll set's and asyncio's tables sized for 20 clients (from source
+    at 256k: +3.8 KB after the first 8 s of load, then within 1.4 KB for 8
+    more rounds)."""
     for kind in sorted(hostile.KINDS):
         asyncio.run(hostile.exchange(kind, app.port))
-    asyncio.run(hostile.mixed(app.port, 3, 20, WWW))
+    asyncio.run(hostile.mixed(app.port, 15, 20, WWW))
     time.sleep(2)
+
+
+def floor(app):
+    """The lowest of three heap readings a second apart (None on CPython):
+    each one catches whatever the watchdog or a closing connection holds
+    just then."""
+    out = []
+    for _ in range(3):
+        out.append(mem(app))
+        time.sleep(1)
+    return None if out[0] is None else min(out)
 
 
 @pytest.mark.parametrize("layout,sockets", [
@@ -105,7 +119,7 @@ def _bad(tally):
 def test_mixed_load_then_idle_comes_back(start_app, mpy_dir, layout):
     app = start(start_app, mpy_dir, layout)
     warm_up(app)
-    idle = mem(app)
+    idle = floor(app)
     tally = asyncio.run(hostile.mixed(app.port, 60, 20, WWW))
     assert app.alive(), app.log()[-3000:]
     total = sum(tally.values())
@@ -119,7 +133,7 @@ def test_mixed_load_then_idle_comes_back(start_app, mpy_dir, layout):
     time.sleep(10)
     assert hostile.gets(app.port, 3, 0.5) == ["ok"] * 3, app.log()[-3000:]
     if idle is not None:
-        after = mem(app)
+        after = floor(app)
         assert after - idle <= 2048, (idle, after, tally)
     # logging under overload is a count per interval, not a traceback per
     # failure

@@ -11,6 +11,7 @@ import json
 import os
 
 from ahttp import HTTPServer
+from ahttp.sse import EventSource
 
 options = {"head_timeout": 2, "idle_timeout": 3, "send_timeout": 2}
 options.update(json.loads(os.getenv("AHTTP_OPTIONS") or "{}"))
@@ -24,6 +25,9 @@ async def hello(reader, writer, request):
 
 @app.route("GET", "/_mem")
 async def mem(reader, writer, request):
+    if request.query_string:
+        import micropython
+        micropython.qstr_info()     # into the log
     gc.collect()
     return {"alloc": gc.mem_alloc() if hasattr(gc, "mem_alloc") else None,
             "conns": len(app._conns)}
@@ -37,9 +41,7 @@ async def echo(reader, writer, request):
 @app.route("GET", "/sse/<int:n>")
 async def sse(reader, writer, request):
     # n events, then the stream ends; n = 0: one every 0.2 s until the
-    # client leaves. (ahttp.sse and ahttp.ws load on first use, as a board
-    # with little heap would have them.)
-    from ahttp.sse import EventSource
+    # client leaves
     es = await EventSource(reader, writer)
     n = request.params["n"]
     i = 0
@@ -52,6 +54,8 @@ async def sse(reader, writer, request):
 
 @app.route("GET", "/ws")
 async def ws(reader, writer, request):
+    # ahttp.ws loads on first use, as a board with little heap has it: at
+    # ROMFS 64k it never fits beside SSE, and the answer is a 503
     from ahttp.ws import WebSocket
     sock = await WebSocket.accept(reader, writer, request, max_message_size=4096)
     async for message in sock:
