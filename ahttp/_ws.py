@@ -705,7 +705,7 @@ class Protocol:
         self._msg_op = 0        # the same, as payloads arrive
         self._parts = None
         self._utf8 = None
-        self._pv = None         # a partly received text frame (_ws_cold.utf8_prefix)
+        self._pv = None         # a partly received text frame (_ws_cold.utf8)
         self.close_sent = False
         self.close_received = False
         self.close_code = None
@@ -763,7 +763,7 @@ class Protocol:
                         # what has come is checked now, so invalid UTF-8
                         # fails before the frame ends (Autobahn 6.4.3/6.4.4
                         # send one in slow chunks). Loaded on first use.
-                        load("_ws_cold").utf8_prefix(self, hdr)
+                        load("_ws_cold").utf8(self, hdr)
                     return None
                 fin, opcode, payload = frame
                 if self.close_received:

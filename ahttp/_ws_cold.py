@@ -2,7 +2,7 @@
 pieces, loaded on first use through WebSocket.__getattr__, so an app that
 never streams a message holds none of it (nor its names, interned on a
 board); the sync driver shares piece_frame(). And the sans-IO core's
-check of a text frame that arrives in several reads (utf8_prefix)."""
+check of a text frame that arrives in several reads (utf8)."""
 from . import _ws
 from ._ws import ConnectionClosed
 
@@ -47,8 +47,9 @@ def piece_frame(ws, piece, last):
     return _ws.encode_header(op, len(piece), last), piece
 
 
-def utf8_prefix(proto, hdr):
-    """Check the UTF-8 of what has come of the text frame `hdr` that
+def utf8(proto, hdr):
+    """(Named like _utf8.utf8: a new name would be interned on a board.)
+    Check the UTF-8 of what has come of the text frame `hdr` that
     Protocol `proto` waits on, from where the last check stopped: a
     ProtocolError(1007) as soon as no continuation could make it valid
     (RFC 6455 8.1 lets an endpoint fail on invalid data at once), not
