@@ -23,6 +23,8 @@ LEADS = (b"\xc0\0\0\xc1\0\0\xe0\xa0\xbf\xed\x80\x9f\xf0\x90\xbf\xf4\x80\x8f"
 
 
 def _lax_ok(data):
+    if not hasattr(data, "find"):   # (MicroPython v1.11's bytearray has none)
+        data = bytes(data)
     n = len(data)
     for j in range(0, len(LEADS), 3):
         pat = LEADS[j:j + 1]
