@@ -6,8 +6,9 @@ socket or imports asyncio. Errors are `HTTPError` with the status to answer.
 
 Line endings: CRLF is required. A bare LF or bare CR anywhere in the head
 is a 400 (RFC 9112 allows either choice; strict refuses smuggling tricks).
-Header bytes must be UTF-8 (checked once, strictly; the head is parsed
-as bytes and only the pieces kept are decoded).
+The head must be UTF-8 (checked once, strictly; the head is parsed as
+bytes and only the pieces kept are decoded), but for obs-text in field
+values: a value that is not UTF-8 is read as Latin-1 (RFC 9110 5.5).
 """
 import gc
 import re
@@ -224,6 +225,24 @@ def find_head_end(buf, limits):
     line = (n - (buf[-1:] == b"\r")) if j < 0 else j - (j > 0 and buf[j - 1] == 13)
     if line > limits.max_request_line:
         raise HTTPError(414, "request line too long")
+    # What has come of the request line must be able to start one (a TLS
+    # hello, binary noise, a line with no CRLF in sight): 400 now, not when
+    # head_timeout ends the wait. Only here, while the head is incomplete.
+    k = buf.find(b"\r")
+    if k < 0 or j >= 0 and j < k:
+        k = n if j < 0 else j
+    p = buf[:k]
+    sp = p.find(b" ")
+    m = p if sp < 0 else p[:sp]
+    if sp == 0 or m and not _TOKEN_B.match(m) or b"\x00" in p or _CTL.search(p):
+        raise HTTPError(400, "malformed request line")
+    if sp > 0:
+        i = p.find(b" ", sp + 1)
+        if i >= 0:
+            v = p[i + 1:]
+            if (i == sp + 1 or v.find(b" ") >= 0 or not b"HTTP/".startswith(v[:5])
+                    or len(v) > 5 and not v[5:].replace(b".", b"").isdigit()):
+                raise HTTPError(400, "malformed request line")
     if j >= 0 and (buf.find(b"\n\n") >= 0 or buf.find(b"\n\r\n") >= 0):
         raise HTTPError(400, "bare LF in request head")
     if n > limits.max_head:
@@ -257,10 +276,18 @@ def parse_head(head, limits):
     # Positions into the bytes (see _TOKEN_B), not split() lists: every
     # object allocated per request costs its share of a collection (see
     # bench/profile.py).
+    latin = False
     try:
         utf8(head)      # (the pieces are decoded as they are taken)
     except UnicodeError:
-        raise HTTPError(400, "request head is not valid UTF-8")
+        # obs-text (bytes 0x80-0xFF that are not UTF-8) is allowed in field
+        # values (RFC 9110 5.5); a value that is not UTF-8 is read as
+        # Latin-1 below. The request line must be UTF-8 still.
+        try:
+            utf8(head[:head.find(b"\n")])
+        except UnicodeError:
+            raise HTTPError(400, "request line is not valid UTF-8")
+        latin = True
     n = head.count(b"\r\n")
     if head.count(b"\n") != n or head.count(b"\r") != n:
         raise HTTPError(400, "bare CR or LF in request head")
@@ -286,10 +313,13 @@ def parse_head(head, limits):
         version = "HTTP/1.0"
     else:
         v = head[j + 1:e]
-        if (len(v) == 8 and v.startswith(b"HTTP/") and v[5:6].isdigit()
+        if not (len(v) == 8 and v.startswith(b"HTTP/") and v[5:6].isdigit()
                 and v[6:7] == b"." and v[7:8].isdigit()):
+            raise HTTPError(400, "malformed HTTP version")
+        if not v.startswith(b"HTTP/1."):
             raise HTTPError(505, "HTTP version not supported")
-        raise HTTPError(400, "malformed HTTP version")
+        # a later 1.x: served as the 1.1 it is compatible with (RFC 9112 2.3)
+        version = "HTTP/1.1"
     target = head[i + 1:j]
     if not target or b"\t" in target:
         raise HTTPError(400, "invalid request target")
@@ -320,7 +350,24 @@ def parse_head(head, limits):
             i += 1                              # spaces and tabs around it
         while k > i and head[k - 1] in (32, 9):
             k -= 1
-        value = str(head[i:k], "utf-8")
+        value = head[i:k]
+        if latin:
+            try:
+                value = utf8(value)
+            except UnicodeError:
+                # each byte the Latin-1 character it names (MicroPython
+                # has no Latin-1 codec: widened to UTF-8 here; inline, as a
+                # helper's name would be interned on a board)
+                b = bytearray()
+                for c in value:
+                    if c < 0x80:
+                        b.append(c)
+                    else:
+                        b.append(0xC0 | c >> 6)
+                        b.append(0x80 | c & 0x3F)
+                value = str(b, "utf-8")
+        else:
+            value = str(value, "utf-8")
         if name in headers:
             if name == "host":
                 raise HTTPError(400, "more than one Host header")

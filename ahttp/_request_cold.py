@@ -73,4 +73,49 @@ def _peer(addr):
     return addr
 
 
+def decode_json(body, limit):
+    """request.decode_json's check of a body with many brackets (named
+    like it: a new name would be interned on a board): 400 when arrays and
+    objects in the JSON `body` (bytes) nest deeper than `limit`, before a
+    parser sees it: CPython's recurses into a RecursionError, MicroPython's
+    fills the heap with the containers.
+    Strings are stepped over with find(); outside them a stretch whose
+    brackets cannot pass the limit is counted in C, the rest walked."""
+    depth = 0
+    pos = 0
+    n = len(body)
+    while pos < n:
+        q = body.find(b'"', pos)
+        end = n if q < 0 else q
+        while pos < end:
+            e = pos + 64 if end - pos > 64 else end
+            opens = body.count(b"[", pos, e) + body.count(b"{", pos, e)
+            if depth + opens <= limit:
+                depth += opens - body.count(b"]", pos, e) - body.count(b"}", pos, e)
+            else:
+                for i in range(pos, e):
+                    c = body[i]
+                    if c == 91 or c == 123:         # [ {
+                        depth += 1
+                        if depth > limit:
+                            raise HTTPError(400, "JSON nested too deep")
+                    elif c == 93 or c == 125:       # ] }
+                        depth -= 1
+            pos = e
+        if q < 0:
+            return
+        i = q + 1
+        while True:         # the string's end: a quote after an even run of \
+            i = body.find(b'"', i)
+            if i < 0:
+                return      # unterminated: the parser's 400
+            k = i - 1
+            while body[k] == 92:
+                k -= 1
+            if (i - 1 - k) % 2 == 0:
+                break
+            i += 1
+        pos = i + 1
+
+
 _end = 1    # imported completely (see _compat.load)

@@ -137,6 +137,8 @@ def plan(request, root, subpath, index=("index.html",), max_age=None,
         if found is None:
             raise HTTPError(404)
         path = found
+    elif subpath.endswith("/"):
+        raise HTTPError(404)    # a file is not a directory: "file.txt/" names nothing
     ctype = guess_type(path)
     headers = []
     encoding = None

@@ -7,15 +7,12 @@ the few lead bytes that can start them, and only when the text is not ASCII.
 """
 
 
-def _decode_is_strict():
-    try:
-        b"\xed\xa0\x80".decode()
-    except UnicodeError:
-        return True
-    return False
-
-
-STRICT = _decode_is_strict()
+# (no helper function: each name is interned on a board)
+try:
+    b"\xed\xa0\x80".decode()
+    STRICT = False
+except UnicodeError:
+    STRICT = True
 # lead byte -> (lowest, highest) allowed second byte; None: never valid.
 # Triples (lead byte, lowest and highest byte allowed after it); 0, 0: the
 # lead is never valid. Bytes, not a tuple of tuples: a bytes constant stays
@@ -26,6 +23,8 @@ LEADS = (b"\xc0\0\0\xc1\0\0\xe0\xa0\xbf\xed\x80\x9f\xf0\x90\xbf\xf4\x80\x8f"
 
 
 def _lax_ok(data):
+    if not hasattr(data, "find"):   # (MicroPython v1.11's bytearray has none)
+        data = bytes(data)
     n = len(data)
     for j in range(0, len(LEADS), 3):
         pat = LEADS[j:j + 1]
@@ -48,3 +47,4 @@ def utf8(data):
     if not STRICT and len(s) != len(data) and not _lax_ok(data):
         raise UnicodeError("invalid UTF-8")
     return s
+

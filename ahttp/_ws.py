@@ -10,7 +10,7 @@ import hashlib
 import struct
 import sys
 
-from ._compat import const, MICROPYTHON
+from ._compat import const, MICROPYTHON, load
 from ._utf8 import utf8, LEADS as _LEADS
 from ._http import HTTPError
 
@@ -544,6 +544,10 @@ class FrameParser:
                 # message handed over.
                 if n >= _COLLECT_AT and _gc is not None:
                     _gc.collect()
+                    if _gc.mem_free() < n:
+                        # cannot fit: refused before trying (Protocol
+                        # turns this into 1009, see next_event)
+                        raise MemoryError
                 if _HEADER is None:
                     whole = self._block = bytearray(n)
                 else:
@@ -701,6 +705,7 @@ class Protocol:
         self._msg_op = 0        # the same, as payloads arrive
         self._parts = None
         self._utf8 = None
+        self._pv = None         # a partly received text frame (_ws_cold.utf8)
         self.close_sent = False
         self.close_received = False
         self.close_code = None
@@ -740,64 +745,94 @@ class Protocol:
 
     def next_event(self):
         """The next event, or None when more bytes are needed. Raises
-        ProtocolError; the driver then sends fail(error) and closes."""
-        while True:
-            frame = self.parser.next_frame()
-            if frame is None:
-                return None
-            fin, opcode, payload = frame
-            if self.close_received:
-                continue        # nothing may follow a close frame
-            if self.parser.discard:
-                # Failed: only the peer's close frame matters now.
-                self.close_received = True
-                return (CLOSE, self.close_code, self.close_reason)
-            if opcode == _OP_CLOSE:
-                code, reason = parse_close(payload)
-                self.close_received = True
-                self.close_code = code
-                self.close_reason = reason
-                return (CLOSE, code, reason)
-            if opcode == _OP_PING:
-                return (PING, bytes(payload))
-            if opcode == _OP_PONG:
-                return (PONG, bytes(payload))
-            if self.parser.pieces:
-                # (MESSAGE, piece, last): see ws.WebSocket.receive_piece
+        ProtocolError; the driver then sends fail(error) and closes.
+
+        A message that cannot be allocated (MemoryError anywhere in taking
+        it in: its block, its fragments, their join) is refused like one
+        over the limit, with 1009, and what it held is dropped: on a small
+        heap a message can be inside max_message_size and still not fit
+        the free memory, and the peer is told so instead of 1011."""
+        try:
+            while True:
+                frame = self.parser.next_frame()
+                if frame is None:
+                    hdr = self.parser._hdr
+                    if hdr is not None and not self.parser.pieces and (
+                            hdr[1] == _OP_TEXT or hdr[1] == _OP_CONT and self._utf8 is not None):
+                        # A text frame waits for the rest of its payload:
+                        # what has come is checked now, so invalid UTF-8
+                        # fails before the frame ends (Autobahn 6.4.3/6.4.4
+                        # send one in slow chunks). Loaded on first use.
+                        load("_ws_cold").utf8(self, hdr)
+                    return None
+                fin, opcode, payload = frame
+                if self.close_received:
+                    continue        # nothing may follow a close frame
+                if self.parser.discard:
+                    # Failed: only the peer's close frame matters now.
+                    self.close_received = True
+                    return (CLOSE, self.close_code, self.close_reason)
+                if opcode == _OP_CLOSE:
+                    code, reason = parse_close(payload)
+                    self.close_received = True
+                    self.close_code = code
+                    self.close_reason = reason
+                    return (CLOSE, code, reason)
+                if opcode == _OP_PING:
+                    return (PING, bytes(payload))
+                if opcode == _OP_PONG:
+                    return (PONG, bytes(payload))
+                if self.parser.pieces:
+                    # (MESSAGE, piece, last): see ws.WebSocket.receive_piece
+                    if opcode != _OP_CONT:
+                        self._msg_op = opcode
+                        self._utf8 = Utf8Validator() if opcode == _OP_TEXT else None
+                    if self._utf8 is not None:
+                        payload = self._utf8.feed(payload, fin)
+                    elif type(payload) is not bytes:
+                        payload = bytes(payload)
+                    if fin:
+                        self._utf8 = None
+                        self.parser.pieces = 0      # (see begin)
+                    return (MESSAGE, payload, fin)
+                if fin and opcode != _OP_CONT:       # the common case
+                    if opcode == _OP_TEXT:
+                        return (MESSAGE, decode_utf8(payload))
+                    return (MESSAGE, payload if type(payload) is bytes else bytes(payload))
                 if opcode != _OP_CONT:
                     self._msg_op = opcode
-                    self._utf8 = Utf8Validator() if opcode == _OP_TEXT else None
-                if self._utf8 is not None:
+                    self._parts = []
+                    if opcode == _OP_TEXT:
+                        self._utf8 = Utf8Validator()
+                parts = self._parts
+                if self._msg_op == _OP_TEXT:
+                    # Decode fragment by fragment: fails fast, and the
+                    # fragments are never all held as bytes next to the str.
                     payload = self._utf8.feed(payload, fin)
-                elif type(payload) is not bytes:
-                    payload = bytes(payload)
-                if fin:
-                    self._utf8 = None
-                    self.parser.pieces = 0      # (see begin)
-                return (MESSAGE, payload, fin)
-            if fin and opcode != _OP_CONT:       # the common case
-                if opcode == _OP_TEXT:
-                    return (MESSAGE, decode_utf8(payload))
-                return (MESSAGE, payload if type(payload) is bytes else bytes(payload))
-            if opcode != _OP_CONT:
-                self._msg_op = opcode
-                self._parts = []
-                if opcode == _OP_TEXT:
-                    self._utf8 = Utf8Validator()
-            parts = self._parts
-            if self._msg_op == _OP_TEXT:
-                # Decode fragment by fragment: fails fast, and the fragments
-                # are never all held as bytes next to the str.
-                parts.append(self._utf8.feed(payload, fin))
-            else:
-                parts.append(payload)
-            if not fin:
-                continue
-            self._parts = None
-            self._utf8 = None
-            if self._msg_op == _OP_TEXT:
-                return (MESSAGE, parts[0] if len(parts) == 1 else "".join(parts))
-            return (MESSAGE, b"".join(parts))
+                # Small fragments are merged as they come: a message in
+                # fragments of a few bytes would otherwise hold an object
+                # per fragment, several times its size on a board's heap.
+                if parts and len(payload) < _PIECE and len(parts[-1]) < _PIECE:
+                    parts[-1] += payload
+                else:
+                    parts.append(payload)
+                if not fin:
+                    continue
+                self._parts = None
+                self._utf8 = None
+                if len(parts) == 1:
+                    payload = parts[0]
+                elif self._msg_op == _OP_TEXT:
+                    payload = "".join(parts)
+                else:
+                    payload = b"".join(parts)
+                parts = None
+                if self._msg_op == _OP_TEXT or type(payload) is bytes:
+                    return (MESSAGE, payload)
+                return (MESSAGE, bytes(payload))
+        except MemoryError:
+            self._parts = self._utf8 = self._pv = None
+            raise ProtocolError(_CLOSE_TOO_BIG, "message too big")
 
     # Outgoing frames (unmasked: this is the server side).
 

@@ -1,7 +1,8 @@
-"""The async WebSocket's rarely used methods: messages in pieces. Loaded
-on first use through WebSocket.__getattr__, so an app that never streams
-a message holds none of it (nor its names, interned on a board). The
-sync driver shares piece_frame()."""
+"""The WebSocket's rarely used code: the async driver's messages in
+pieces, loaded on first use through WebSocket.__getattr__, so an app that
+never streams a message holds none of it (nor its names, interned on a
+board); the sync driver shares piece_frame(). And the sans-IO core's
+check of a text frame that arrives in several reads (utf8)."""
 from . import _ws
 from ._ws import ConnectionClosed
 
@@ -44,6 +45,44 @@ def piece_frame(ws, piece, last):
         op = 2              # binary
     ws._piece_open = not last
     return _ws.encode_header(op, len(piece), last), piece
+
+
+def utf8(proto, hdr):
+    """(Named like _utf8.utf8: a new name would be interned on a board.)
+    Check the UTF-8 of what has come of the text frame `hdr` that
+    Protocol `proto` waits on, from where the last check stopped: a
+    ProtocolError(1007) as soon as no continuation could make it valid
+    (RFC 6455 8.1 lets an endpoint fail on invalid data at once), not
+    only when the frame ends. Unmasked copies of 512 bytes at a time, so
+    a big frame's check holds little besides its block."""
+    p = proto.parser
+    pv = proto._pv
+    if pv is None or pv[0] is not hdr:
+        v = _ws.Utf8Validator()
+        if hdr[1] == 0:     # a continuation: the last fragment's unfinished character
+            v._tail = proto._utf8._tail
+        pv = proto._pv = [hdr, 0, v]
+    at = pv[1]
+    if p._whole is not None:
+        src = p._whole
+        off = 0
+        end = p._fill
+    else:
+        src = p._buf
+        off = p._off
+        end = len(src) - off
+        if end > hdr[2]:
+            end = hdr[2]
+    mask = hdr[3]
+    while at < end:
+        k = end if end - at <= 512 else at + 512
+        chunk = bytearray(src[off + at:off + k])
+        if mask is not None:
+            r = at & 3
+            _ws.apply_mask(chunk, mask[r:] + mask[:r])
+        pv[2].feed(chunk, False)
+        at = k
+    pv[1] = at
 
 
 _end = 1    # imported completely (see _compat.load)

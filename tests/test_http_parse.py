@@ -77,6 +77,25 @@ def test_unsupported_major_version_is_505(server):
     assert status_of(server, b"GET / HTTP/2.0\r\nHost: x\r\n\r\n") == 505
 
 
+@pytest.mark.parametrize("version", [b"HTTP/1.2", b"HTTP/1.9"])
+def test_later_http_1x_minor_is_served_as_1_1(server, version):
+    # RFC 9112 2.3: a 1.x message with x > 1 is handled as 1.1 (keep-alive
+    # by default, Host required), answered with HTTP/1.1
+    with RawConnection(server.port) as c:
+        c.send(b"GET /request HTTP/1.1\r\nHost: x\r\n\r\n".replace(b"HTTP/1.1", version))
+        r = c.read_response()
+        assert r.status == 200 and r.version == "HTTP/1.1"
+        assert json.loads(r.body)["version"] == "1.1"
+        c.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".replace(b"HTTP/1.1", version))
+        assert c.read_response().body == b"hello"      # kept alive
+    assert status_of(server, b"GET / " + version + b"\r\n\r\n") == 400     # no Host
+
+
+@pytest.mark.parametrize("version", [b"HTTP/0.9", b"HTTP/2.0", b"HTTP/3.0", b"HTTP/9.1"])
+def test_other_major_versions_stay_505(server, version):
+    assert status_of(server, b"GET / " + version + b"\r\nHost: x\r\n\r\n") == 505
+
+
 def test_http10_request_without_host_is_accepted(server):
     r = request(server.port, b"GET / HTTP/1.0\r\n\r\n")
     assert r.status == 200
@@ -162,6 +181,64 @@ def test_utf8_header_value_is_passed_as_str(server):
     r = request(server.port, "GET /request HTTP/1.1\r\nHost: x\r\nX-Name: J\u00fcrgen\r\n\r\n".encode())
     assert r.status == 200
     assert json.loads(r.body)["headers"]["x-name"] == "J\u00fcrgen"
+
+
+@pytest.mark.parametrize("raw,text", [
+    (b"caf\xe9", "caf\u00e9"),                       # obs-text: Latin-1
+    (b"\xff\xfe \x80", "\u00ff\u00fe \u0080"),
+    (b"J\xc3\xbcrgen", "J\u00fcrgen"),               # UTF-8 stays UTF-8
+])
+def test_obs_text_header_value_is_read_as_latin1(server, raw, text):
+    # RFC 9110 5.5: bytes 0x80-0xFF are allowed in field values (obs-text);
+    # a value that is not UTF-8 is taken byte for byte as Latin-1, another
+    # header in the same head as the UTF-8 it is
+    r = request(server.port, b"GET /request HTTP/1.1\r\nHost: x\r\nX-Obs: " + raw
+                + b"\r\nX-Name: J\xc3\xbcrgen\r\nUser-Agent: t\xe9st\r\n\r\n")
+    assert r.status == 200
+    h = json.loads(r.body)["headers"]
+    assert (h["x-obs"], h["x-name"], h["user-agent"]) == (text, "J\u00fcrgen", "t\u00e9st")
+
+
+@pytest.mark.parametrize("line", [b"GET /caf\xe9 HTTP/1.1", b"G\xe9T / HTTP/1.1"])
+def test_non_utf8_request_line_is_still_400(server, line):
+    assert status_of(server, line + b"\r\nHost: x\r\nX-Obs: caf\xe9\r\n\r\n") == 400
+
+
+# A head that cannot become a request line is answered 400 at once: the
+# connection stays open here (no half-close), so a server that waited for
+# the rest would end it at head_timeout with no answer at all.
+GARBAGE_HEADS = [
+    (bytes.fromhex("16030100a5010000a10303") + b"\x00" * 40, "TLS ClientHello"),
+    (b"\x00\x01\x02garbage", "binary"),
+    (b"G(T / HT", "non-token method"),
+    (b"GET\t/", "tab after the method"),
+    (b" GET / HTTP/1.1", "leading space"),
+    (b"GET  /", "empty target"),
+    (b"GET / HTTX", "not HTTP/"),
+    (b"GET / http/1.1", "lower-case protocol"),
+    (b"GET / HTTP/1.1 extra", "a fourth part"),
+    (b"GET / HTTP/1.x", "a version that is no number"),
+    (b"GET /a\x7fb", "DEL in the target"),
+]
+
+
+@pytest.mark.parametrize("data,why", GARBAGE_HEADS, ids=[w for _, w in GARBAGE_HEADS])
+def test_garbage_head_without_crlf_is_400_at_once(server, data, why):
+    with RawConnection(server.port) as c:
+        c.send(data)
+        assert c.read_response().status == 400
+        assert c.wait_closed(10)
+
+
+@pytest.mark.parametrize("data", [b"GE", b"GET", b"GET ", b"GET /pa", b"GET /path ",
+                                  b"GET /path HT", b"GET /path HTTP/1.", b"\r"])
+def test_a_request_line_in_pieces_is_not_refused_early(server, data):
+    # every prefix of a good request line is waited on, then served
+    with RawConnection(server.port) as c:
+        c.send(data)
+        rest = (b"GET /path HTTP/1.1"[len(data):] if data != b"\r" else b"\nGET /path HTTP/1.1")
+        c.send(rest + b"\r\nHost: x\r\n\r\n")
+        assert c.read_response().status == 404      # (no route /path: but parsed)
 
 
 # -- request attributes --------------------------------------------------
@@ -411,6 +488,31 @@ def test_json_body(server):
     r = httpx.post(server.url + "/json", json={"a": [1, 2], "s": "\u00e9"})
     assert r.status_code == 200
     assert r.json() == {"got": {"a": [1, 2], "s": "\u00e9"}}
+
+
+@pytest.mark.parametrize("body", [b"[" * 500 + b"]" * 500, b'{"a":' * 150 + b"1" + b"}" * 150,
+                                  b"[" * 65 + b"]" * 65])
+def test_json_nested_too_deep_is_400(server, body):
+    # a client error, not 500 (CPython's RecursionError) or 503 (the heap
+    # MicroPython's parser fills): nesting is bounded at 64 levels (the
+    # 2,000 levels of the report are test_robust_malformed's: this server's
+    # max_body is 1 KB)
+    r = httpx.post(server.url + "/json", content=body,
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert "nested too deep" in r.text
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 64 + b"]" * 64,
+    json.dumps({"deep": "[" * 300, "list": [[i] for i in range(100)]}).encode(),
+    json.dumps(["\\\"[[[[", {"a": [{"b": [1]}] * 40}]).encode(),
+])
+def test_json_with_many_brackets_but_shallow_is_parsed(server, body):
+    r = httpx.post(server.url + "/json", content=body,
+                   headers={"Content-Type": "application/json"})
+    assert r.status_code == 200
+    assert r.json() == {"got": json.loads(body)}
 
 
 def test_invalid_json_body_is_400(server):

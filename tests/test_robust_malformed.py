@@ -42,7 +42,8 @@ def build_corpus():
     add("non-token method", req(b"G(T / HTTP/1.1"), 400)
     add("non-ascii method", req("GÉT / HTTP/1.1".encode()), 400)
     add("empty method", req(b" / HTTP/1.1"), 400)
-    add("HTTP/1.2", req(b"GET / HTTP/1.2"), 505)
+    add("HTTP/1.2", req(b"GET / HTTP/1.2"), 200)     # served as 1.1 (RFC 9112 2.3)
+    add("HTTP/1.9", req(b"GET / HTTP/1.9"), 200)
     add("HTTP/2.0", req(b"GET / HTTP/2.0"), 505)
     add("HTTP/3.0", req(b"GET / HTTP/3.0"), 505)
     add("HTTP/1", req(b"GET / HTTP/1"), 400)
@@ -110,7 +111,9 @@ def build_corpus():
     add("non-token header name", req(b"GET / HTTP/1.1", (b"Host: x", b"X(A): v")), 400)
     add("injected CR in value", req(b"GET / HTTP/1.1", (b"Host: x", b"X-A: a\rSet-Cookie: b")), 400)
     add("injected LF in value", req(b"GET / HTTP/1.1", (b"Host: x", b"X-A: a\nSet-Cookie: b")), 400)
-    add("invalid UTF-8 value", req(b"GET / HTTP/1.1", (b"Host: x", b"X-A: \xff\xfe")), 400)
+    add("obs-text value", req(b"GET / HTTP/1.1", (b"Host: x", b"X-A: \xff\xfe caf\xe9")), 200)
+    add("obs-text value and UTF-8 name", req(b"GET / HTTP/1.1",
+                                             (b"Host: x", b"X-\xc3\xa9: caf\xe9")), 400)
     add("missing Host on 1.1", req(b"GET / HTTP/1.1", ()), 400)
     add("two Host fields", req(b"GET / HTTP/1.1", (b"Host: a", b"Host: b")), 400)
     add("Host injected via header", req(b"GET / HTTP/1.1", (b"Host: a", b"X: 1", b"host: evil")), 400)
@@ -151,6 +154,14 @@ def build_corpus():
     add("TE xchunked", post(b"Transfer-Encoding: xchunked"), 501)
     add("TE with space before colon", post(b"Transfer-Encoding : chunked",
                                            body=b"0\r\n\r\n"), 400)
+
+    # -- JSON bodies --------------------------------------------------------------
+    def json_post(body):
+        return req(b"POST /json HTTP/1.1", (b"Host: x", b"Content-Length: %d" % len(body)), body)
+    add("JSON arrays 2,000 deep", json_post(b"[" * 2000 + b"]" * 2000), 400)
+    add("JSON objects 2,000 deep", json_post(b'{"a":' * 2000 + b"0" + b"}" * 2000), 400)
+    add("JSON arrays 2,000 deep, unclosed", json_post(b"[" * 2000), 400)
+    add("JSON 2,000 brackets in a string", json_post(b'["' + b"[{" * 1000 + b'"]'), 200)
 
     # -- chunked bodies ----------------------------------------------------------
     def chunked(body):

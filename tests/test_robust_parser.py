@@ -165,11 +165,13 @@ def test_mutated_requests_raise_only_http_errors_and_split_the_same(blob, data):
 @given(st.integers(1, 64), st.sampled_from([b"A", b"GET /", b"X-H: ", b"GET / HTTP/1.1\r\nX: "]))
 def test_endless_head_is_refused_within_max_head(step, prefix):
     # A head that never ends: the error comes before max_head + one read
-    # of bytes is buffered, whatever the read size.
+    # of bytes is buffered, whatever the read size (a header line where the
+    # request line belongs cannot become one: 400 at once).
     limits = default_limits()
     data = prefix + b"a" * 9000
     events = drive_http([data[i:i + step] for i in range(0, len(data), step)], limits)
-    assert events[-1][0] == "error" and events[-1][1] in (414, 431), events
+    want = (400,) if prefix == b"X-H: " else (414, 431)
+    assert events[-1][0] == "error" and events[-1][1] in want, events
 
 
 @FAST

@@ -99,6 +99,16 @@ def test_file_name_as_directory_is_404(client):
     assert client.get("/static/readme.txt/more").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/static/readme.txt/", "/static/sub/file.txt/",
+                                  "/static/readme.txt//", "/static/data.txt/"])
+def test_file_name_with_a_trailing_slash_is_404(client, path):
+    # "file.txt/" names a directory that does not exist, not the file (nor
+    # its .gz variant)
+    r = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 404
+    assert client.get(path.rstrip("/")).status_code == 200
+
+
 def test_cache_control_max_age_option(client):
     r = client.get("/static/style.css")
     assert "max-age=%d" % MAX_AGE in r.headers.get("cache-control", "")

@@ -464,6 +464,7 @@ def test_a_big_frame_is_received_into_one_block():
 _MP_IN_PLACE = r"""
 import gc
 import ahttp._ws as _ws
+import ahttp._ws_cold   # loaded by the first text frame that waits: not per message
 mask = b"\x37\xfa\x21\x3d"
 def frame(op, payload):
     head = bytes((0x80 | op, 0xfe, len(payload) >> 8, len(payload) & 255))
@@ -627,3 +628,61 @@ def test_big_binary_is_sent_in_pieces_without_copies():
     assert head == b"\x82\x7e" + struct.pack("!H", 10000) and body is data
     assert [len(p) for p in _ws.pieces(body)] == [508, 4096, 4096, 1300]
     assert all(type(p) is memoryview and p.obj is data for p in _ws.pieces(body))
+
+
+# -- a message the heap cannot hold; UTF-8 checked as a frame comes in ---------------
+
+def test_a_message_that_cannot_be_allocated_is_refused_1009_and_dropped():
+    # MemoryError anywhere in taking a message in (here: the parser, as
+    # when its block cannot be had) is a 1009, not a handler error (1011),
+    # and the fragments held so far are let go.
+    proto = _ws.Protocol(max_message_size=None)
+    assert feed_all(proto, client_frame(OP_BINARY, b"a" * 100, fin=False)) == []
+    assert proto._parts
+
+    def no_memory():
+        raise MemoryError("memory allocation failed")
+    proto.parser.next_frame = no_memory
+    with pytest.raises(ProtocolError) as info:
+        proto.next_event()
+    assert (info.value.code, info.value.reason) == (1009, "message too big")
+    assert proto._parts is None
+
+
+@pytest.mark.parametrize("op,piece", [(OP_TEXT, "é😀"), (OP_BINARY, b"\x01\x02\x03")])
+def test_small_fragments_are_merged_as_they_come(op, piece):
+    # 1000 fragments of a few bytes are held as a few objects, not 1000
+    proto = _ws.Protocol(max_message_size=None)
+    frames = b"".join(client_frame(op if i == 0 else OP_CONT, piece, fin=False)
+                      for i in range(1000))
+    assert feed_all(proto, frames) == []
+    assert len(proto._parts) <= 2
+    events = feed_all(proto, client_frame(OP_CONT, piece))
+    assert events == [(_ws.MESSAGE, piece * 1001)]
+    assert type(events[0][1]) is type(piece)
+
+
+@pytest.mark.parametrize("fragmented", [False, True])
+def test_invalid_utf8_fails_before_the_frame_ends(fragmented):
+    # Autobahn 6.4.3: the bytes that make the text invalid arrive, the rest
+    # of the frame does not: 1007 now, not when (if ever) the frame ends.
+    part1, part2, part3 = "κόσμε".encode(), b"\xf4\x90\x80\x80", b"edited"
+    proto = _ws.Protocol()
+    data = client_frame(OP_TEXT, part1 + part2 + part3)
+    if fragmented:
+        data = client_frame(OP_TEXT, b"ok", fin=False) + client_frame(OP_CONT, part1 + part2 + part3)
+    assert feed_all(proto, data[:-len(part3 + part2)]) == []
+    with pytest.raises(ProtocolError) as info:
+        feed_all(proto, data[-len(part3 + part2):-len(part3)])
+    assert info.value.code == 1007
+
+
+@pytest.mark.parametrize("size", [100, 5000])
+def test_valid_utf8_checked_as_it_comes_is_received_whole(size):
+    # checked in every cut, in the receive buffer (100) and in a big
+    # frame's block (5000), four-byte characters cut anywhere
+    text = ("κ😀é" * size)[:size]
+    for step in (1, 3, 7, 513):
+        proto = _ws.Protocol()
+        events = feed_all(proto, client_frame(OP_TEXT, text), step=step)
+        assert events == [(_ws.MESSAGE, text)]

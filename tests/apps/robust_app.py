@@ -54,6 +54,11 @@ async def echo(reader, writer, request):
     return await request.read()
 
 
+@app.route("POST", "/json")
+async def post_json(reader, writer, request):
+    return {"got": await request.json()}
+
+
 @app.route("GET", "/text")
 async def text(reader, writer, request):
     # query, cookies and a Last-Event-ID parsed (test_robust_intern)
