@@ -63,6 +63,7 @@ _PIECE = const(4096)        # big messages are sent in pieces of this size
 _FIRST = const(508)         # but the first, sent joined to the frame header
 _AGAIN = object()
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+join = b"".join     # a fragmented binary message's parts (see _sync_ws)
 
 
 class ConnectionClosed(OSError):
@@ -797,7 +798,7 @@ class Protocol:
             self._utf8 = None
             if self._msg_op == _OP_TEXT:
                 return (MESSAGE, parts[0] if len(parts) == 1 else "".join(parts))
-            return (MESSAGE, b"".join(parts))
+            return (MESSAGE, join(parts))
 
     # Outgoing frames (unmasked: this is the server side).
 
