@@ -67,13 +67,17 @@ def __getattr__(name):
 def _bind_now():
     # Without module __getattr__ (MicroPython v1.11, the base of Pycom's
     # WiPy firmware) `from ahttp.sync import EventSource` could not find
-    # these names: bind them at import there (the exact classes, at the
-    # cost of their heap for every app: see docs/sync.md).
+    # these names: bind them at import there (the exact classes), each one
+    # whose module is installed: a board given only the HTTP modules pays
+    # nothing for SSE and WebSocket (see docs/sync.md).
     import sys
     if not hasattr(sys.modules[__name__], "_lazy"):
         for name in ("EventSource", "Broadcaster", "SSEError", "Full", "Lagged",
                      "WebSocket", "ConnectionClosed"):
-            __getattr__(name)
+            try:
+                __getattr__(name)
+            except ImportError:
+                pass
 
 
 _bind_now()
