@@ -78,7 +78,7 @@ def load(name):
         return m
     m = __import__("ahttp." + name, None, None, ("_",))
     n = 0
-    while "_end" not in m.__dict__:
+    while not hasattr(m, "_end"):      # (v1.11's modules have no __dict__)
         n += 1
         if n > 5000:
             raise ImportError("ahttp.%s never finished importing" % name)

@@ -138,16 +138,14 @@ def stream_headers(extra=None):
     return headers
 
 
-# encode_head(200, stream_headers()) as a constant: no allocation per
-# stream (test_sse_unit checks they agree), and no name on a board
-_STREAM_HEAD = const(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                     b"Cache-Control: no-cache\r\nConnection: close\r\n"
-                     b"X-Accel-Buffering: no\r\n\r\n")
-
-
 def encode_stream_head(extra=None):
     if not extra:
-        return _STREAM_HEAD
+        # encode_head(200, stream_headers()) as a literal: one constant
+        # object, no allocation per stream (test_sse_unit checks they
+        # agree); not a const(): v1.11 (WiPy) takes only integers there
+        return (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                b"Cache-Control: no-cache\r\nConnection: close\r\n"
+                b"X-Accel-Buffering: no\r\n\r\n")
     return encode_head(200, stream_headers(extra))
 
 

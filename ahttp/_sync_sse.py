@@ -27,6 +27,28 @@ _BATCH_BYTES = const(1024)  # ...and bytes
 _HEARTBEAT = b":\n\n"
 
 
+def _compact(data, separators=None, dumps=_sse.json.dumps):
+    # json.dumps(data, separators=(",", ":")) for a json module without
+    # `separators` (MicroPython v1.11, the WiPy's, writes ", " and ": "):
+    # event data is then the same bytes on every runtime
+    if isinstance(data, dict):
+        return "{%s}" % ",".join(dumps(k if isinstance(k, str) else str(k)) + ":"
+                                 + _compact(v) for k, v in data.items())
+    if isinstance(data, (list, tuple)):
+        return "[%s]" % ",".join(_compact(v) for v in data)
+    return dumps(data)
+
+
+class _CompactJSON:
+    dumps = staticmethod(_compact)
+
+
+try:
+    _sse.json.dumps(0, separators=(",", ":"))
+except TypeError:
+    _sse.json = _CompactJSON
+
+
 def _closed_error():
     return OSError(_ECONNRESET, "event stream closed")
 

@@ -12,13 +12,32 @@ Keepalive pings (`ping_interval`) go out while receive() waits. One thread
 uses a WebSocket at a time (sends from a second thread need a lock of the
 caller's).
 """
-from . import _ws
+from . import _ws, _utf8
 from ._ws import ConnectionClosed
 from ._ws_cold import piece_frame
-from ._compat import ticks_ms, ticks_diff, const
+from ._compat import ticks_ms, ticks_diff, const, load
 
 _READ_SIZE = const(512)  # see ws.py
 _SKIP_SIZE = const(4096)
+
+# What the shared core needs that MicroPython v1.11 (the base of Pycom's
+# WiPy firmware) lacks, supplied here, once, where only this driver pays:
+if not hasattr(_ws.hashlib, "sha1"):
+    # a hashlib without SHA-1 (the v1.11 unix build, made without TLS):
+    # the handshake's one hash of a short key, in Python
+    _ws.hashlib = load("_sha1")
+try:
+    _ws.join((bytearray(1),))
+except TypeError:
+    # bytes.join takes only bytes there (a fragmented binary message)
+    def _join(parts, join=_ws.join):
+        return join([bytes(p) for p in parts])
+    _ws.join = _join
+if not hasattr(bytearray, "find"):
+    # bytearray has no find() there (_utf8's check of non-ASCII text)
+    def _lax_ok(data, lax_ok=_utf8._lax_ok):
+        return lax_ok(bytes(data))
+    _utf8._lax_ok = _lax_ok
 
 
 class WebSocket:

@@ -63,6 +63,7 @@ _PIECE = const(4096)        # big messages are sent in pieces of this size
 _FIRST = const(508)         # but the first, sent joined to the frame header
 _AGAIN = object()
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+join = b"".join     # a fragmented binary message's parts (see _sync_ws)
 
 
 class ConnectionClosed(OSError):
@@ -825,7 +826,7 @@ class Protocol:
                 elif self._msg_op == _OP_TEXT:
                     payload = "".join(parts)
                 else:
-                    payload = b"".join(parts)
+                    payload = join(parts)
                 parts = None
                 if self._msg_op == _OP_TEXT or type(payload) is bytes:
                     return (MESSAGE, payload)

@@ -61,6 +61,15 @@ def b64decode(s):
     return binascii.a2b_base64(s + "=" * (-len(s) % 4))
 
 
+def _loaded(request):
+    # request.session, or None (not getattr(request, "session", None): on
+    # MicroPython v1.11 that lets Request.__getattr__'s AttributeError out)
+    try:
+        return request.session
+    except AttributeError:
+        return None
+
+
 class Session:
     """A dict-like session; `modified` tells save() to send the cookie."""
 
@@ -177,7 +186,7 @@ class Sessions:
     def load(self, request):
         """The request's Session (empty when there is none or it is invalid).
         Cached on the request: load it as often as you like."""
-        s = getattr(request, "session", None)
+        s = _loaded(request)
         if isinstance(s, Session):
             return s
         got = self.loads(request.cookies.get(self.cookie))
@@ -218,7 +227,7 @@ class Sessions:
         """Save every modified session loaded during a request, via the
         app's after_request hook (see docs/batteries.md)."""
         def after(request, response):
-            s = getattr(request, "session", None)
+            s = _loaded(request)
             if isinstance(s, Session) and s.modified:
                 self.save(response, s)
         app.after_request(after)

@@ -31,6 +31,7 @@ __all__ = ("HTTPServer", "HTTPResponse", "HTTPError", "Request", "sendfile",
            "redirect", "EventSource", "Broadcaster", "WebSocket",
            "ConnectionClosed")
 
+_EINTR = const(4)
 _EAGAIN = const(11)
 _ETIMEDOUT = const(110)
 _POLL_MS = const(250)       # how often deadlines and stop() are looked at
@@ -54,11 +55,33 @@ def __getattr__(name):
         m = load("_sync_sse")
     elif name in ("WebSocket", "ConnectionClosed"):
         m = load("_sync_ws")
+    elif name == "_lazy":       # asked below: this function is called
+        return True
     else:
         raise AttributeError(name)
     v = getattr(m, name)
     globals()[name] = v
     return v
+
+
+def _bind_now():
+    # Without module __getattr__ (MicroPython v1.11, the base of Pycom's
+    # WiPy firmware) `from ahttp.sync import EventSource` could not find
+    # these names: bind them at import there (the exact classes), each one
+    # whose module is installed: a board given only the HTTP modules pays
+    # nothing for SSE and WebSocket (see docs/sync.md).
+    import sys
+    if not hasattr(sys.modules[__name__], "_lazy"):
+        for name in ("EventSource", "Broadcaster", "SSEError", "Full", "Lagged",
+                     "WebSocket", "ConnectionClosed"):
+            try:
+                __getattr__(name)
+            except ImportError:
+                pass
+
+
+_bind_now()
+del _bind_now
 
 
 def _timed_out(e):
@@ -70,9 +93,24 @@ def _timed_out(e):
     return n is None or n == _EAGAIN or n == _ETIMEDOUT
 
 
+def _interrupted(e):
+    # EINTR: MicroPython v1.11's unix port does not retry a system call that
+    # a signal interrupted (its threads' GC sends one); later ports and
+    # CPython do
+    return e.args and e.args[0] == _EINTR
+
+
+_BY_ID = False
 if MICROPYTHON:
     def _key(s):        # poll() hands back the registered object...
         return s
+    try:
+        hash(select.poll())
+    except TypeError:
+        # v1.11 (WiPy): native objects such as sockets are unhashable (as
+        # the poll object): connections are keyed by id() there
+        _key = id
+        _BY_ID = True
 else:
     def _key(s):        # ...or, on CPython, its file descriptor
         return s.fileno()
@@ -199,14 +237,16 @@ class Connection(RecvBuffer):
                 k = self.s.readinto(buf)
             return k
         self._settimeout(t)
-        try:
-            if buf is None:
-                return self.s.recv(n)
-            return self.s.recv_into(buf)
-        except OSError as e:
-            if _timed_out(e):
-                raise OSError(_ETIMEDOUT, "read timed out")
-            raise
+        while True:
+            try:
+                if buf is None:
+                    return self.s.recv(n)
+                return self.s.recv_into(buf)
+            except OSError as e:
+                if _timed_out(e):
+                    raise OSError(_ETIMEDOUT, "read timed out")
+                if not _interrupted(e):
+                    raise
 
     def _fill(self, n=0):
         """Read more from the socket into the buffer; False at EOF."""
@@ -286,7 +326,9 @@ class Connection(RecvBuffer):
             except OSError as e:
                 if _timed_out(e):
                     raise OSError(_ETIMEDOUT, "send timed out: client is not reading")
-                raise
+                if not _interrupted(e):
+                    raise
+                k = 0
             if k is None:       # a non-blocking socket on some ports
                 k = 0
             off += k
@@ -324,7 +366,12 @@ class Connection(RecvBuffer):
         if p is None:
             p = self._p = select.poll()
             p.register(self.s, select.POLLIN)
-        return bool(p.poll(timeout_ms))
+        while True:
+            try:
+                return bool(p.poll(timeout_ms))
+            except OSError as e:
+                if not _interrupted(e):
+                    raise
 
 
 class HTTPServer(AppCore):
@@ -399,6 +446,9 @@ class HTTPServer(AppCore):
                     # one connection's allocation failed: keep accepting
                     import gc
                     gc.collect()
+                except OSError as e:
+                    if not _interrupted(e):     # (poll: again)
+                        raise
         finally:
             self._shutdown()
 
@@ -434,6 +484,8 @@ class HTTPServer(AppCore):
                 if ticks_diff(now, c.deadline) >= 0:
                     self._drop(k, c)   # timed out: closed without an answer
         for k, ev in p.poll(_POLL_MS):
+            if _BY_ID:
+                k = id(k)
             if k == listener:
                 self._accept()
                 continue

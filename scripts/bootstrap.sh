@@ -27,3 +27,17 @@ if [ -n "$need" ]; then
         echo "bootstrap: please install$need (needed by the browser tests / benchmarks)" >&2
     fi
 fi
+# MicroPython v1.11 (the base of Pycom's last WiPy firmware) for the sync
+# server's tests: built from the source next to the checkout, only when
+# missing. Without ../shared the tests skip that runtime and say why.
+mp11=.venv/bin/micropython-1.11
+build=../shared/runtimes/build-micropython-1.11.sh
+if [ ! -x "$mp11" ]; then
+    if [ -f "$build" ]; then
+        echo "bootstrap: building MicroPython v1.11 into $mp11" >&2
+        bash "$build" "$PWD/$mp11.$$.tmp" >/dev/null     # (it builds elsewhere: an absolute path)
+        mv -f "$mp11.$$.tmp" "$mp11"
+    else
+        echo "bootstrap: $build not found: the sync-micropython-1.11 tests will skip" >&2
+    fi
+fi

@@ -6,13 +6,15 @@ reads its port from ``AHTTP_PORT`` (and host from ``AHTTP_HOST``, default
 127.0.0.1) and serves until killed. The harness waits until the port accepts
 a connection, and stops every process it started.
 
-Sync runtimes: ``sync-cpython`` and ``sync-micropython`` run the sync twin of
-an app (``tests/apps/basic.py`` -> ``tests/apps/basic_sync.py``: the same
+Sync runtimes: ``sync-cpython``, ``sync-micropython`` and
+``sync-micropython-1.11`` (MicroPython v1.11, the base of Pycom's WiPy
+firmware: .venv/bin/micropython-1.11, built from ../shared/runtimes) run the
+sync twin of an app (``tests/apps/basic.py`` -> ``tests/apps/basic_sync.py``: the same
 routes with plain ``def`` handlers on ``ahttp.sync``) under the base
 interpreter, through ``tests/sync_launch.py``, with ``asyncio`` and
 ``uasyncio`` shadowed by modules that raise ImportError (tests/noasyncio):
 the sync server must not need them. The test modules in ``SYNC_MODULES``
-run against all four runtimes; a test there that is inherently concurrent
+run against all five runtimes; a test there that is inherently concurrent
 carries ``@pytest.mark.async_only("reason")`` and runs on the async
 runtimes only.
 """
@@ -39,8 +41,35 @@ def micropython_exe():
     return "micropython"
 
 
+# MicroPython v1.11, the base of Pycom's last WiPy firmware (1.20.2.r6): the
+# sync server runs there too. Built from the source next to the checkout
+# (../shared/runtimes) by scripts/bootstrap.sh, or here on first use.
+MP11_EXE = os.path.join(VENV_BIN, "micropython-1.11")
+MP11_BUILD = os.path.join(os.path.dirname(ROOT), "shared", "runtimes",
+                          "build-micropython-1.11.sh")
+
+
+def micropython11_exe():
+    """The v1.11 unix port, built when missing; skips (one reason, one
+    line in pytest's summary) where the shared runtimes are absent."""
+    if os.path.exists(MP11_EXE):
+        return MP11_EXE
+    if not os.path.exists(MP11_BUILD):
+        pytest.skip("MicroPython v1.11 runtime unavailable: %s is absent (it sits "
+                    "next to the checkout)" % os.path.normpath(MP11_BUILD))
+    import fcntl
+    with open(MP11_EXE + ".lock", "w") as lock:     # one build for parallel workers
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(MP11_EXE):
+            tmp = "%s.%d.tmp" % (MP11_EXE, os.getpid())
+            subprocess.run(["bash", MP11_BUILD, tmp], check=True, capture_output=True,
+                           timeout=600)
+            os.replace(tmp, MP11_EXE)
+    return MP11_EXE
+
+
 ASYNC_RUNTIMES = ["cpython", "micropython"]
-SYNC_RUNTIMES = ["sync-cpython", "sync-micropython"]
+SYNC_RUNTIMES = ["sync-cpython", "sync-micropython", "sync-micropython-1.11"]
 ALL_RUNTIMES = ASYNC_RUNTIMES + SYNC_RUNTIMES
 
 # The integration modules that also run against the sync server. In them,
@@ -113,7 +142,8 @@ def pytest_generate_tests(metafunc):
 
 
 def base_runtime(runtime):
-    """The interpreter a runtime uses: "sync-micropython" -> "micropython"."""
+    """The interpreter a runtime uses: "sync-micropython" -> "micropython",
+    "sync-micropython-1.11" -> "micropython-1.11"."""
     if runtime in ROMFS_RUNTIMES:
         return "micropython"
     return runtime[5:] if runtime.startswith("sync-") else runtime
@@ -126,8 +156,8 @@ def runtime_cmd(runtime, heapsize=None):
         return runtime_cmd(base_runtime(runtime), heapsize) + [SYNC_LAUNCHER]
     if runtime == "cpython":
         return [sys.executable, "-u"]
-    if runtime == "micropython":
-        cmd = [micropython_exe()]
+    if runtime in ("micropython", "micropython-1.11"):
+        cmd = [micropython_exe() if runtime == "micropython" else micropython11_exe()]
         if heapsize:
             cmd += ["-X", "heapsize=" + heapsize]
         return cmd
@@ -199,7 +229,7 @@ def runtime_env(runtime, extra_path=()):
     if runtime in SYNC_RUNTIMES:
         paths.insert(0, NO_ASYNCIO)
     runtime = base_runtime(runtime)
-    if runtime == "micropython":
+    if runtime.startswith("micropython"):
         # MICROPYPATH replaces sys.path: keep .frozen (asyncio lives there).
         env["MICROPYPATH"] = ":".join(paths + [".frozen"])
     else:

