@@ -1,34 +1,11 @@
-from typing import Any, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Optional, Union
 
-from .request import Request
-
-_Headers = Union[Mapping[str, Any], Iterable[Tuple[str, Any]], None]
-_Body = Union[bytes, bytearray, memoryview, str, dict, list, None]
+from ._response import BaseResponse
 
 
-class HTTPResponse:
+class HTTPResponse(BaseResponse):
     """Status, content type, headers and an optional body; send() writes
     it (see docs/api.md for the framing)."""
-    status: int
-    content_type: Optional[str]
-    close: bool
-    headers: List[Tuple[str, str]]
-    chunked: bool
-    length: Optional[int]
-    body: Optional[bytes]
-    framing: Optional[int]
-    keep: bool
-
-    def __init__(self, status: int = 200, content_type: Optional[str] = "text/html",
-                 close: bool = False, headers: _Headers = None, body: _Body = None,
-                 chunked: bool = False, content_length: Optional[int] = None) -> None: ...
-    def add_header(self, name: str, value: Any) -> None: ...
-    def set_header(self, name: str, value: Any) -> None: ...
-    def set_cookie(self, name: str, value: Any, **attrs: Any) -> None: ...
-    def delete_cookie(self, name: str, path: str = "/",
-                      domain: Optional[str] = None) -> None: ...
-    def chunk(self, data: Union[bytes, str]) -> bytes: ...
-    def encode(self, request: Optional[Request], head_only: bool = False) -> bytes: ...
     async def send(self, writer: Any) -> None: ...
     async def write(self, data: Union[bytes, str]) -> None: ...
     async def end(self) -> None: ...

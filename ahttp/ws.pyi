@@ -1,17 +1,10 @@
 from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
 
+from ._ws import ConnectionClosed as ConnectionClosed
 from .request import Request
 
 _Message = Union[str, bytes]
 _Origins = Union[Sequence[str], Callable[[Optional[str]], bool], None]
-
-
-class ConnectionClosed(OSError):
-    """The WebSocket is closed: `code` and `reason` of the close."""
-    code: int
-    reason: str
-
-    def __init__(self, code: int = 1006, reason: str = "") -> None: ...
 
 
 class WebSocket:

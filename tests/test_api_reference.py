@@ -65,17 +65,19 @@ COLD["ahttp._app.AppCore"] = COLD.pop("AppCore")
 
 # Added by issue 19's handler work (branch i19a): stubbed and documented now,
 # checked against the code by test_issue_19_names_exist_as_stubbed.
-# (The async HTTPServer's stub is in ahttp/server.pyi.) route(extension=True)
+# (Stubs mirror the code: the servers' shared methods are AppCore's, in
+# ahttp/_app.pyi; the async HTTPServer is in ahttp/server.pyi.) route(extension=True)
 # lets an extension method through the new method check; stop() returns an
 # awaitable that stops the server even when it is not awaited.
 PENDING = {
     ("ahttp", "abort"),
     ("ahttp.server", "HTTPServer.stop"),
+    ("ahttp.server", "HTTPServer.__init__"),
+    ("ahttp.sync", "HTTPServer.__init__"),
 }
 SHORTCUTS = ("get", "post", "put", "patch", "delete")
-for _m in ("ahttp.server", "ahttp.sync"):
-    for _v in SHORTCUTS + ("__init__", "route", "add_route"):
-        PENDING.add((_m, "HTTPServer." + _v))
+for _v in SHORTCUTS + ("route", "add_route"):
+    PENDING.add(("ahttp._app", "AppCore." + _v))     # both servers' base
 # HTTPServer's options as named keyword arguments (both servers)
 OPTIONS = ("debug", "log", "access_log", "backlog", "send_chunk", "max_request_line",
            "max_header_line", "max_headers", "max_head", "max_body", "head_timeout",
@@ -339,9 +341,13 @@ def test_api_md_documents_the_issue_19_names():
 # -- stubs ----------------------------------------------------------------------
 
 def _stubs():
-    """{module: ast.Module} for every module's .pyi (next to its .py)."""
+    """{module: ast.Module} for every module's .pyi (next to its .py), and
+    the private modules' stubs the public ones build on (AppCore...)."""
     out = {}
-    for mod in MODULES:
+    private = sorted("ahttp." + os.path.basename(p)[:-4]
+                     for p in glob.glob(os.path.join(ROOT, "ahttp", "_*.pyi"))
+                     if not p.endswith("__init__.pyi"))
+    for mod in MODULES + tuple(private):
         path = _stub_path(mod)
         if os.path.exists(path):    # (a missing one fails the tests below)
             out[mod] = ast.parse(_read(path), path)
