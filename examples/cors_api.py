@@ -5,7 +5,7 @@
 The API (AHTTP_PORT, default 8080) allows the page's origin (the same host
 on AHTTP_UI_PORT, default AHTTP_PORT + 1) with credentials: the browser
 sends a preflight for the JSON POST, and reads the X-Total header it is
-allowed to see. Needs the core hooks (docs/patches/hooks.diff).
+allowed to see. CORS works through the core's after_request hook.
 """
 import os
 import sys
@@ -19,11 +19,28 @@ from ahttp.cors import CORS
 
 getenv = getattr(os, "getenv", None) or {}.get    # a board's os has no getenv
 
-host = getenv("AHTTP_HOST") or "127.0.0.1"
+# a PC: this machine only (AHTTP_HOST changes it); a board (its os has no
+# getenv): every interface, as it is reached at its Wi-Fi address
+host = getenv("AHTTP_HOST") or ("127.0.0.1" if hasattr(os, "getenv") else "0.0.0.0")
 port = int(getenv("AHTTP_PORT") or 8080)
 ui_port = int(getenv("AHTTP_UI_PORT") or port + 1)
-api_url = "http://%s:%d" % (host, port)
-ui_origins = ["http://%s:%d" % (h, ui_port) for h in (host, "localhost")]
+
+
+def public_address():
+    # the address a browser reaches the servers at: the board's Wi-Fi
+    # address when they listen on every interface
+    if host != "0.0.0.0":
+        return host
+    try:
+        import network
+        return network.WLAN(network.STA_IF).ifconfig()[0]
+    except (ImportError, AttributeError, OSError):
+        return "127.0.0.1"
+
+
+public = public_address()
+api_url = "http://%s:%d" % (public, port)
+ui_origins = ["http://%s:%d" % (h, ui_port) for h in (public, "localhost")]
 
 api = HTTPServer()
 CORS(api, origins=ui_origins, credentials=True, headers=["Content-Type"],
@@ -97,7 +114,7 @@ async def main():
     import asyncio
     await ui.start(host, ui_port)
     await api.start(host, port)
-    print("API on %s/api/items, page on http://%s:%d/" % (api_url, host, ui_port))
+    print("API on %s/api/items, page on http://%s:%d/" % (api_url, public, ui_port))
     while True:
         await asyncio.sleep(3600)
 

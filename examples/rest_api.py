@@ -24,8 +24,8 @@ method the path does not have, 409 when the list is full, 413 for a body
 over 1 KB. The body is read as JSON whatever its Content-Type says, so
 plain `curl -d` works. Ids are never reused.
 
-Env: AHTTP_HOST, AHTTP_PORT (default 127.0.0.1:8080). Boards have no
-environment: the defaults apply there.
+Env: AHTTP_HOST, AHTTP_PORT (default 127.0.0.1:8080). A board has no
+environment: there it listens on every interface, port 8080.
 """
 import os
 import sys
@@ -126,7 +126,9 @@ async def delete_note(reader, writer, request):
     return "", 204
 
 
-host = getenv("AHTTP_HOST") or "127.0.0.1"
+# a PC: this machine only (AHTTP_HOST changes it); a board (its os has no
+# getenv): every interface, as it is reached at its Wi-Fi address
+host = getenv("AHTTP_HOST") or ("127.0.0.1" if hasattr(os, "getenv") else "0.0.0.0")
 port = int(getenv("AHTTP_PORT") or 8080)
 print("REST API on http://%s:%d/api/notes" % (host, port))
 app.run(host, port)

@@ -100,7 +100,9 @@ async def sensor_task():
 
 
 async def main():
-    host = getenv("AHTTP_HOST") or "127.0.0.1"
+    # a PC: this machine only (AHTTP_HOST changes it); a board (its os has no
+    # getenv): every interface, as it is reached at its Wi-Fi address
+    host = getenv("AHTTP_HOST") or ("127.0.0.1" if hasattr(os, "getenv") else "0.0.0.0")
     port = int(getenv("AHTTP_PORT") or 8080)
     await app.start(host, port)
     print("sensor feed on http://%s:%d/" % (host, port))

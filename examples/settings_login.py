@@ -5,8 +5,8 @@
 Shows the batteries together: ahttp.session (signed cookie), ahttp.auth
 (constant-time password check, and Basic auth for the JSON API),
 ahttp.multipart (streamed upload to UPLOAD_DIR), ahttp.template (streamed
-pages) and a before_request hook (docs/patches/hooks.diff) that sends
-visitors without a session to the login page. Uploads need the body limit
+pages) and a before_request hook that sends visitors without a session
+to the login page. Uploads need the body limit
 raised: HTTPServer(max_body=...).
 """
 import os
@@ -155,7 +155,9 @@ async def api_settings(reader, writer, request):
     return settings
 
 
-host = getenv("AHTTP_HOST") or "127.0.0.1"
+# a PC: this machine only (AHTTP_HOST changes it); a board (its os has no
+# getenv): every interface, as it is reached at its Wi-Fi address
+host = getenv("AHTTP_HOST") or ("127.0.0.1" if hasattr(os, "getenv") else "0.0.0.0")
 port = int(getenv("AHTTP_PORT") or 8080)
 print("serving on http://%s:%d/ (user %s)" % (host, port, USER))
 app.run(host, port)

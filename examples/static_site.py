@@ -23,8 +23,8 @@ A file goes out in 1 KB pieces through the connection's buffer: a board
 never holds a whole file in RAM, whatever its size.
 
 Env: AHTTP_HOST, AHTTP_PORT (default 127.0.0.1:8080), SITE_DIR (default:
-site_www beside this file), SITE_MAX_AGE (seconds, default 600). Boards
-have no environment: the defaults apply there.
+site_www beside this file), SITE_MAX_AGE (seconds, default 600). A board
+has no environment: there it listens on every interface, port 8080.
 """
 import os
 import sys
@@ -42,7 +42,9 @@ SITE = getenv("SITE_DIR") or (__file__.rsplit("/", 1)[0] if "/" in __file__ else
 app = HTTPServer()
 app.static("/", SITE, max_age=int(getenv("SITE_MAX_AGE") or 600))
 
-host = getenv("AHTTP_HOST") or "127.0.0.1"
+# a PC: this machine only (AHTTP_HOST changes it); a board (its os has no
+# getenv): every interface, as it is reached at its Wi-Fi address
+host = getenv("AHTTP_HOST") or ("127.0.0.1" if hasattr(os, "getenv") else "0.0.0.0")
 port = int(getenv("AHTTP_PORT") or 8080)
 print("static site on http://%s:%d/ from %s" % (host, port, SITE))
 app.run(host, port)

@@ -79,7 +79,9 @@ def events(reader, writer, request):
         pass
 
 
-host = getenv("AHTTP_HOST") or "127.0.0.1"
+# a PC: this machine only (AHTTP_HOST changes it); a board (its os has no
+# getenv): every interface, as it is reached at its Wi-Fi address
+host = getenv("AHTTP_HOST") or ("127.0.0.1" if hasattr(os, "getenv") else "0.0.0.0")
 port = int(getenv("AHTTP_PORT") or 8080)
 print("serving on http://%s:%d/" % (host, port))
 app.run(host, port)

@@ -3,6 +3,7 @@ environment) and the server's run/start replaced by a line that says where
 it would listen, so the example's whole setup runs and nothing listens.
 
     micropython tests/board_launch.py examples/hello.py
+    micropython tests/board_launch.py --pc examples/hello.py   # getenv kept
 """
 import sys
 
@@ -13,11 +14,15 @@ class BoardOS:
     pass
 
 
-board_os = BoardOS()
-for name in dir(real_os):
-    if name != "getenv":
-        setattr(board_os, name, getattr(real_os, name))
-sys.modules["os"] = board_os
+pc = sys.argv[1] == "--pc"
+if pc:
+    sys.argv.pop(1)
+else:
+    board_os = BoardOS()
+    for name in dir(real_os):
+        if name != "getenv":
+            setattr(board_os, name, getattr(real_os, name))
+    sys.modules["os"] = board_os
 
 import ahttp.server      # noqa: E402
 import ahttp.sync        # noqa: E402

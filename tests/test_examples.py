@@ -429,14 +429,29 @@ def test_site_big_file_to_ten_clients_at_once(site):
 EXAMPLES = sorted(f for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".py"))
 
 
+def launch(name, tmp_path, *flags):
+    env = dict(os.environ, MICROPYPATH=ROOT + ":.frozen")
+    env.pop("AHTTP_HOST", None)
+    env.pop("AHTTP_PORT", None)
+    return subprocess.run([micropython_exe(), os.path.join(ROOT, "tests", "board_launch.py")]
+                          + list(flags) + [os.path.join(ROOT, "examples", name)],
+                          cwd=str(tmp_path), capture_output=True, text=True, timeout=30,
+                          env=env)
+
+
 @pytest.mark.parametrize("name", EXAMPLES)
-def test_every_example_sets_up_without_an_environment(name, tmp_path):
+def test_every_example_listens_on_every_interface_on_a_board(name, tmp_path):
     # A board's os module has no getenv: each example must set itself up
-    # with its defaults there (tests/board_launch.py takes getenv away and
-    # stops at run()/start(), which report where they would listen).
-    r = subprocess.run([micropython_exe(), os.path.join(ROOT, "tests", "board_launch.py"),
-                        os.path.join(ROOT, "examples", name)],
-                       cwd=str(tmp_path), capture_output=True, text=True, timeout=30,
-                       env=dict(os.environ, MICROPYPATH=ROOT + ":.frozen"))
+    # with its defaults there and listen where the Wi-Fi reaches it
+    # (tests/board_launch.py takes getenv away and stops at run()/start(),
+    # which report where they would listen).
+    r = launch(name, tmp_path)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "WOULD LISTEN 127.0.0.1 80" in r.stdout, r.stdout + r.stderr
+    assert "WOULD LISTEN 0.0.0.0 808" in r.stdout, r.stdout + r.stderr   # (cors_api: 8081 first)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_listens_on_this_machine_only_on_a_pc(name, tmp_path):
+    r = launch(name, tmp_path, "--pc")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "WOULD LISTEN 127.0.0.1 808" in r.stdout, r.stdout + r.stderr

@@ -1,5 +1,5 @@
-"""Hooks and structure (needs docs/patches/hooks.diff applied to the
-core): before_request / after_request, error handlers by status and by
+"""Hooks and structure in the core (both servers run the hooks):
+before_request / after_request, error handlers by status and by
 exception class, mounting a sub-application, url_for. Pytest and, as a
 script, MicroPython."""
 import sys

@@ -6,6 +6,7 @@ examples/hello.py from it over 127.0.0.1.
 """
 import contextlib
 import functools
+import glob
 import http.server
 import json
 import os
@@ -334,8 +335,14 @@ def test_pip_wheel_holds_every_module_and_imports_on_cpython(tmp_path):
         names = z.namelist()
         meta = [n for n in names if n.endswith(".dist-info/METADATA")]
         metadata = z.read(meta[0]).decode()
-    code = sorted(n for n in names if ".dist-info/" not in n)
+    code = sorted(n for n in names if ".dist-info/" not in n and n.endswith(".py"))
     assert code == gen_mip.package_files(ROOT)
+    # and, for editors, the type stubs and their PEP 561 marker (boards get
+    # neither: the manifests list .py files only)
+    typing = sorted(n for n in names if ".dist-info/" not in n and not n.endswith(".py"))
+    stubs = sorted(os.path.relpath(p, ROOT).replace(os.sep, "/")
+                   for p in glob.glob(os.path.join(ROOT, "ahttp", "*.pyi")))
+    assert stubs and typing == sorted(stubs + ["ahttp/py.typed"])
     assert "Requires-Dist" not in metadata
 
     site = str(tmp_path / "site")

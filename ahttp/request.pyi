@@ -1,0 +1,36 @@
+from typing import Any, Dict, Optional, Tuple, Union
+
+_Client = Union[Tuple[str, int], Any]
+
+
+class Request:
+    """One HTTP request, as a handler gets it (see docs/api.md)."""
+    app: Any
+    method: str
+    target: str
+    path: str
+    version: str
+    headers: Dict[str, str]
+    params: Dict[str, Any]
+    query_string: str
+    args: Dict[str, str]
+    client: Optional[_Client]
+    cookies: Dict[str, str]
+    content_length: Optional[int]
+    content_type: Optional[str]
+    # set by the batteries: ahttp.auth (check, required, require) and
+    # ahttp.session (Sessions.load)
+    user: Any
+    session: Any
+
+    def __init__(self, app: Any, method: str, target: str, version: str,
+                 headers: Dict[str, str], reader: Any = None,
+                 client: Optional[_Client] = None) -> None: ...
+    def keep_alive(self) -> bool: ...
+    async def read(self) -> bytes: ...
+    async def json(self) -> Any: ...
+    async def form(self) -> Dict[str, str]: ...
+
+
+def decode_json(body: bytes) -> Any: ...
+def decode_form(request: Request, body: bytes) -> Dict[str, str]: ...
