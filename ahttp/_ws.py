@@ -7,11 +7,10 @@ bytes. Never import asyncio or touch a socket in this module.
 """
 import binascii
 import hashlib
-import struct
 import sys
 
 from ._compat import const, MICROPYTHON, load
-from ._utf8 import utf8, LEADS as _LEADS
+from ._utf8 import utf8, LEADS
 from ._http import HTTPError
 
 if MICROPYTHON:
@@ -51,7 +50,6 @@ _CLOSE_INTERNAL = const(1011)
 
 DEFAULT_MAX_MESSAGE = const(65536)
 
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 # A frame at least this big that has not all arrived gets one block of its
 # size, filled as reads come (see FrameParser._next); smaller ones wait in
 # the receive buffer.
@@ -62,7 +60,6 @@ _COLLECT_AT = const(8192)   # MicroPython: gc before taking a block this big
 _PIECE = const(4096)        # big messages are sent in pieces of this size
 _FIRST = const(508)         # but the first, sent joined to the frame header
 _AGAIN = object()
-_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 join = b"".join     # a fragmented binary message's parts (see _sync_ws)
 
 
@@ -139,7 +136,7 @@ def valid_key(key):
         return False
     k = key.encode()     # bytes: iterating a str interns each character
     for i in range(22):
-        if k[i] not in _B64:
+        if k[i] not in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/":
             return False
     try:
         return len(binascii.a2b_base64(key)) == 16
@@ -149,7 +146,7 @@ def valid_key(key):
 
 def accept_key(key):
     """Sec-WebSocket-Accept for a Sec-WebSocket-Key (str in, str out)."""
-    digest = hashlib.sha1(key.encode() + _GUID).digest()
+    digest = hashlib.sha1(key.encode() + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest()
     return binascii.b2a_base64(digest).strip().decode()
 
 
@@ -198,7 +195,7 @@ def encode_header(opcode, length, fin=True, mask=None):
     # (the server's usual header first, in a frame small enough for the C
     # stack: see tools/frames.py)
     if length < 126 and fin and not mask:
-        return struct.pack("!BB", 0x80 | opcode, length)
+        return (0x8000 | opcode << 8 | length).to_bytes(2, "big")
     return _encode_header(opcode, length, fin, mask)
 
 
@@ -206,11 +203,11 @@ def _encode_header(opcode, length, fin, mask):
     b0 = (0x80 if fin else 0) | opcode
     m = 0x80 if mask else 0
     if length < 126:
-        head = struct.pack("!BB", b0, m | length)
+        head = (b0 << 8 | m | length).to_bytes(2, "big")
     elif length < 65536:
-        head = struct.pack("!BBH", b0, m | 126, length)
+        head = (b0 << 24 | (m | 126) << 16 | length).to_bytes(4, "big")
     else:
-        head = struct.pack("!BBQ", b0, m | 127, length)
+        head = (b0 << 8 | m | 127).to_bytes(2, "big") + length.to_bytes(8, "big")
     if mask:
         head += mask
     return head
@@ -227,7 +224,7 @@ def encode_close(code=_CLOSE_NORMAL, reason="", mask=None):
     """A close frame; code None sends an empty payload."""
     if code is None:
         return encode_frame(_OP_CLOSE, b"", mask=mask)
-    payload = struct.pack("!H", code) + reason.encode()
+    payload = code.to_bytes(2, "big") + reason.encode()
     if len(payload) > 125:
         raise ValueError("close reason longer than 123 bytes")
     return encode_frame(_OP_CLOSE, payload, mask=mask)
@@ -437,7 +434,7 @@ class FrameParser:
             if n == 126:
                 n = (buf[off + 2] << 8) | buf[off + 3]
             elif n == 127:
-                n = struct.unpack("!Q", bytes(buf[off + 2:off + 10]))[0]
+                n = int.from_bytes(bytes(buf[off + 2:off + 10]), "big")
             mask = bytes(buf[off + hl - 4:off + hl]) if b1 & 0x80 else None
             return (fin, opcode, n, mask, hl)
         if b0 & 0x70:
@@ -456,7 +453,7 @@ class FrameParser:
         elif n == 127:
             if buf[off + 2] & 0x80:
                 raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "length MSB set")
-            n = struct.unpack("!Q", bytes(buf[off + 2:off + 10]))[0]
+            n = int.from_bytes(bytes(buf[off + 2:off + 10]), "big")
             if n < 65536:
                 raise ProtocolError(_CLOSE_PROTOCOL_ERROR, "non-minimal length")
         mask = None
@@ -610,9 +607,9 @@ def _valid_prefix(tail):
         if b & 0xC0 != 0x80:
             return False
     if len(tail) > 1:
-        for j in range(0, len(_LEADS), 3):
-            if _LEADS[j] == tail[0] and _LEADS[j + 1]:
-                if tail[1] < _LEADS[j + 1] or tail[1] > _LEADS[j + 2]:
+        for j in range(0, len(LEADS), 3):
+            if LEADS[j] == tail[0] and LEADS[j + 1]:
+                if tail[1] < LEADS[j + 1] or tail[1] > LEADS[j + 2]:
                     return False
     return True
 
