@@ -1,8 +1,8 @@
 from typing import Any, Awaitable, Generator, Iterable, Mapping, Optional, Tuple, Union
 
-from ._sse import BroadcastCore, Subscription
-from ._sse import Full as Full
-from ._sse import Lagged as Lagged
+from ._broadcast import BroadcastCore, Subscription
+from ._broadcast import Full as Full
+from ._broadcast import Lagged as Lagged
 from ._sse import SSEError as SSEError
 from ._sse import encode_comment as encode_comment
 from ._sse import encode_event as encode_event

@@ -51,8 +51,10 @@ _GONE = const(3)            # owned by a handler thread now
 
 def __getattr__(name):
     # SSE and WebSocket only cost heap once an app uses them.
-    if name in ("EventSource", "Broadcaster", "SSEError", "Full", "Lagged"):
+    if name in ("EventSource", "SSEError"):
         m = load("_sync_sse")
+    elif name in ("Broadcaster", "Full", "Lagged"):
+        m = load("_sync_broadcast")
     elif name in ("WebSocket", "ConnectionClosed"):
         m = load("_sync_ws")
     elif name == "_lazy":       # asked below: this function is called

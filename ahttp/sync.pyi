@@ -5,9 +5,9 @@ from typing import (Any, Callable, Dict, Iterable, Iterator, Mapping, Optional,
 from . import HTTPError as HTTPError
 from ._app import AppCore
 from ._response import BaseResponse
-from ._sse import BroadcastCore, Subscription
-from ._sse import Full as Full
-from ._sse import Lagged as Lagged
+from ._broadcast import BroadcastCore, Subscription
+from ._broadcast import Full as Full
+from ._broadcast import Lagged as Lagged
 from ._sse import SSEError as SSEError
 from ._ws import ConnectionClosed as ConnectionClosed
 

@@ -22,9 +22,9 @@ import frames  # noqa: E402
 # run for every event a Broadcaster publishes (module, qualified name)
 HOT = [
     ("_sse.py", "encode_event"),
-    ("_sse.py", "BroadcastCore._store"),
-    ("_sse.py", "BroadcastCore.take"),
-    ("sse.py", "Broadcaster.publish"),
+    ("_broadcast.py", "BroadcastCore._store"),
+    ("_broadcast.py", "BroadcastCore.take"),
+    ("broadcast.py", "Broadcaster.publish"),
 ]
 
 

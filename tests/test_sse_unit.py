@@ -1,4 +1,5 @@
-"""Exact wire bytes of the sans-IO SSE core (ahttp/_sse.py), table-driven.
+"""Exact wire bytes of the sans-IO SSE core (ahttp/_sse.py) and the
+broadcaster core (ahttp/_broadcast.py), table-driven.
 
 No pytest imports and no CPython-only modules: the same file runs under
 MicroPython (`micropython tests/test_sse_unit.py`, see test_sse.py).
@@ -11,9 +12,9 @@ except ImportError:
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from ahttp._http import encode_head
-from ahttp._sse import (BroadcastCore, Full, Lagged, SSEError, encode_comment,
-                        encode_event, encode_stream_head, last_event_id,
-                        parse_int_id, set_nodelay, stream_headers)
+from ahttp._sse import (SSEError, encode_comment, encode_event, encode_stream_head,
+                        last_event_id, stream_headers)
+from ahttp._broadcast import BroadcastCore, Full, Lagged, parse_int_id, set_nodelay
 
 # (kwargs of encode_event, exact bytes)
 EVENT_CASES = [

@@ -62,7 +62,7 @@ async def post_json(reader, writer, request):
 @app.route("GET", "/text")
 async def text(reader, writer, request):
     # query, cookies and a Last-Event-ID parsed (test_robust_intern)
-    from ahttp._sse import parse_int_id
+    from ahttp._broadcast import parse_int_id
     return {"args": request.args, "cookies": request.cookies,
             "last": parse_int_id(request.headers.get("last-event-id"))}
 
