@@ -40,7 +40,7 @@ def _import_asyncio():
     return asyncio
 
 
-_REFUSED = const(32)    # slots for refused clients: (socket, deadline) pairs
+_REFUSED = const(16)    # slots for refused clients: (socket, deadline) pairs
 _reserve = None     # MicroPython: freed to let a failed registration be undone
 
 
@@ -418,7 +418,7 @@ class HTTPServer(AppCore):
             try:
                 if MICROPYTHON:
                     if _reserve is None:
-                        _reserve = bytearray(512)
+                        _reserve = bytearray(256)
                     _drop_refused(self._refused, self._rmv)
                 if not conns:
                     continue
