@@ -34,8 +34,10 @@ def _import_asyncio():
         if MICROPYTHON:
             _io_queue = a.core._io_queue
             # every wait on a socket (ours and asyncio's own streams)
-            # registers through this: see _enqueue
-            type(_io_queue)._enqueue = _enqueue
+            # registers through this: see _enqueue (None: a port whose
+            # asyncio waits without poll, such as the WebAssembly one)
+            if _io_queue is not None:
+                type(_io_queue)._enqueue = _enqueue
         asyncio = a
     return asyncio
 
