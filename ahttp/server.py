@@ -9,7 +9,7 @@ watchdog task cancels connections whose deadline has passed.
 import gc
 import sys
 
-from ._http import HTTPError, RecvBuffer, body_framing, LINGER_MS, NO_ROOM
+from ._http import HTTPError, RecvBuffer, body_framing, NO_ROOM
 from ._app import AppCore
 from ._response import BUSY, CLOSE, encode_value
 from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const
@@ -43,6 +43,9 @@ def _import_asyncio():
 
 
 _REFUSED = const(16)    # slots for refused clients: (socket, deadline) pairs
+# how long a refused client may take to read its answer and close: a slot
+# costs no task or memory, so longer than a lingering close's LINGER_MS
+_PARKED_MS = const(2000)
 _reserve = None     # MicroPython: freed to let a failed registration be undone
 
 
@@ -566,9 +569,9 @@ class HTTPServer(AppCore):
                 st.deadline = None      # (a first store could need memory)
             if st is None or st.task is not None:    # (detached: not ours to close)
                 if (linger and self._rmv is not None and type(wstream) is asyncio.StreamReader
-                        and getattr(wstream, "raw", None) is None):
-                    # MicroPython, no TLS: the watchdog lingers (see
-                    # _refuse), so this connection's memory is freed now
+                        and getattr(wstream, "raw", None) is None and None in self._refused):
+                    # MicroPython, no TLS, a slot free: the watchdog lingers
+                    # (see _refuse), so this connection's memory is freed now
                     _refuse(self._refused, wstream.s, False, None)
                 else:
                     try:
@@ -704,7 +707,7 @@ def _refuse(buf, s, ssl, data=BUSY):
             while i < _REFUSED:
                 if buf[i] is None:
                     buf[i] = s
-                    buf[i + 1] = ticks_add(ticks_ms(), LINGER_MS)
+                    buf[i + 1] = ticks_add(ticks_ms(), _PARKED_MS)
                     return
                 i += 2
     except Exception:

@@ -202,10 +202,10 @@ def _tally(results):
     return out
 
 
-async def mixed(port, seconds, clients=20, www=None):
+async def mixed(port, seconds, clients=20, www=None, kinds=None):
     """`clients` clients, each doing hello / 2 KB POST echo / static file /
-    5-event SSE / 5-message WebSocket at random, back to back, for
-    `seconds`. Returns {"kind: verdict": count}."""
+    5-event SSE / 5-message WebSocket (or the `kinds` given) at random,
+    back to back, for `seconds`. Returns {"kind: verdict": count}."""
     global STATIC
     if www:
         with open(os.path.join(www, "data.txt"), "rb") as f:
@@ -216,7 +216,7 @@ async def mixed(port, seconds, clients=20, www=None):
 
     async def client():
         while time.monotonic() < t_end:
-            kind = rnd.choice(sorted(KINDS))
+            kind = rnd.choice(kinds or sorted(KINDS))
             results.append((kind, await exchange(kind, port)))
     await asyncio.gather(*[client() for _ in range(clients)])
     return _tally(results)

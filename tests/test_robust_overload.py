@@ -36,10 +36,20 @@ LAYOUTS = {
 }
 
 
+# At ROMFS 64k ahttp.ws does not fit beside SSE (README): the app there has
+# no WebSocket route and the load sends none.
+NO_WS = ("romfs-64k",)
+
+
+def kinds(layout):
+    return [k for k in sorted(hostile.KINDS) if k != "ws" or layout not in NO_WS]
+
+
 def start(start_app, mpy_dir, layout):
     runtime, heap = LAYOUTS[layout]
     extra = [mpy_dir] if layout.startswith("mpy") else []
-    return start_app(APP, runtime, heapsize=heap, extra_path=extra)
+    env = {"HOSTILE_WS": "0"} if layout in NO_WS else None
+    return start_app(APP, runtime, heapsize=heap, extra_path=extra, env=env)
 
 
 def mem(app):
@@ -73,15 +83,18 @@ def served_after(app, n=30, within=15.0):
     return ok
 
 
-def warm_up(app):
+def warm_up(app, layout):
     """Every kind of exchange (loading what each needs), then a burst of
     the mixed load: the heap's idle level counts what stays after, such as
     the poll set's and asyncio's tables sized for 20 clients (from source
     at 256k: +3.8 KB after the first 8 s of load, then within 1.4 KB for 8
     more rounds)."""
-    for kind in sorted(hostile.KINDS):
-        asyncio.run(hostile.exchange(kind, app.port))
-    asyncio.run(hostile.mixed(app.port, 15, 20, WWW))
+    for kind in kinds(layout):
+        for _ in range(5):      # (a 503 when its module found no room yet)
+            if asyncio.run(hostile.exchange(kind, app.port)) == "ok":
+                break
+            time.sleep(0.5)
+    asyncio.run(hostile.mixed(app.port, 15, 20, WWW, kinds(layout)))
     time.sleep(2)
 
 
@@ -118,9 +131,9 @@ def _bad(tally):
 @pytest.mark.parametrize("layout", ["romfs-96k", "romfs-64k", "cpython"])
 def test_mixed_load_then_idle_comes_back(start_app, mpy_dir, layout):
     app = start(start_app, mpy_dir, layout)
-    warm_up(app)
+    warm_up(app, layout)
     idle = floor(app)
-    tally = asyncio.run(hostile.mixed(app.port, 60, 20, WWW))
+    tally = asyncio.run(hostile.mixed(app.port, 60, 20, WWW, kinds(layout)))
     assert app.alive(), app.log()[-3000:]
     total = sum(tally.values())
     assert total > 500, tally
