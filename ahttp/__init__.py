@@ -9,7 +9,15 @@ from ._http import HTTPError
 
 __version__ = "0.1.0"
 __all__ = ("HTTPServer", "HTTPResponse", "HTTPError", "Request", "sendfile",
-           "redirect")
+           "redirect", "abort")
+
+
+def abort(status, message=None):
+    """Raise the HTTP error `status` (HTTPError) from anywhere in a handler,
+    or code it calls, on either server: the request is answered `status`,
+    with `message` (default: the status's reason) as the plain-text body,
+    as long as nothing was sent yet. `abort(404)`, `abort(403, "no")`."""
+    raise HTTPError(status, message)
 
 
 def __getattr__(name):

@@ -37,28 +37,39 @@ class AppCore:
     # -- routes ----------------------------------------------------------
 
     def __getattr__(self, name):
-        # add_routes, errorhandler, static,
-        # log_access, url_for, mount, before/after_request and running the
-        # hooks: ahttp._app_cold, loaded on first use
+        # add_routes, errorhandler, before/after_request, get/post/put/
+        # patch/delete, log_access, the hooks' runners and the answers to
+        # handler mistakes: ahttp._app_cold, loaded on first use
         return cold(self, "_app_cold", name)
 
-    def route(self, method, path=None, name=None):
+    def route(self, method, path=None, name=None, extension=False):
         """Decorator: `@app.route("GET", "/x")`, `@app.route(["GET", "POST"],
         "/y")`; stackable. `@app.route("/z")` means GET. `name` (default:
-        the handler's name) is what url_for() knows the route by."""
+        the handler's name) is what url_for() knows the route by.
+
+        `method` is an HTTP method (GET HEAD POST PUT DELETE OPTIONS PATCH
+        TRACE CONNECT, any case); any other is a ValueError (a typo such as
+        "GTE" fails here, not as a 405 later) unless `extension=True` says
+        it is an extension method (PROPFIND, ...), which must be a token.
+        A path repeating a parameter name is a ValueError too."""
         if path is None:
             method, path = "GET", method
 
         def deco(handler):
-            self.add_route(method, path, handler, name)
+            self.add_route(method, path, handler, name, extension)
             return handler
         return deco
 
-    def add_route(self, method, path, handler, name=None):
-        self.router.add(method, path, handler)
+    def add_route(self, method, path, handler, name=None, extension=False):
+        """What route() does, without the decorator."""
+        methods = (method,) if type(method) is str else method
+        for m in methods:
+            if " %s " % m.upper() not in " GET HEAD POST PUT DELETE OPTIONS PATCH TRACE CONNECT ":
+                load("_app_cold").check_method(m, path, extension)
+        self.router.add(methods, path, handler)
         if self.body_module is not None:
-            for m in (method,) if type(method) is str else method:
-                m = m.upper()         # as the router stores it
+            for m in methods:
+                m = m.upper()
                 if m == "POST" or m == "PUT" or m == "PATCH":
                     load(self.body_module)
         if name is None:
@@ -67,18 +78,48 @@ class AppCore:
                 return      # stacked routes: the first one keeps the name
         self.names[name] = path
 
+    def static(self, prefix, directory, index=("index.html", "index.htm"),
+               max_age=None, gzip=True):
+        """Serve the files under `directory` at URL `prefix` (index files,
+        MIME types, .gz variants, ETag/304, Range); never a path outside
+        `directory`. Returns the handler it mounted."""
+        prefix = "/" + prefix.strip("/")
+        if prefix != "/":
+            prefix += "/"
+        directory = directory.rstrip("/") or "/"
+        opts = (directory, tuple(index), max_age, gzip)
+        # the static-file module is loaded now, while the heap is in one
+        # piece, not by the first request for a file in a heap the
+        # connections have cut up (see add_route); the handler holds its
+        # respond() itself. (Here, not in _app_cold: most apps serve files,
+        # and that module's names would cost a board interned-name room.)
+        handler = self._static_handler(prefix, opts, load("_static").respond)
+        self.router.add("GET", prefix + "<path:_file>", handler)
+        self.router.add("GET", prefix, handler)
+        if prefix != "/":
+            self.router.add("GET", prefix[:-1], handler)
+        return handler
+
+    def mount(self, prefix, app, name=None):
+        """Serve the routes of another app under `prefix` (see
+        ahttp._app_cold.mount)."""
+        load("_app_cold").mount(self, prefix, app, name)
+
+    def url_for(self, name, **params):
+        """The path of the route called `name` with its <parameters>
+        filled in (percent-encoded); other params become the query string.
+        ValueError for an unknown name or a missing parameter."""
+        return load("_app_cold").url_for(self, name, **params)
+
     # -- decisions -------------------------------------------------------
 
     def match(self, request):
         """(handler, params) or (None, allow) for an automatic OPTIONS."""
         if request.path == "*":
             if request.method == "OPTIONS":
-                return None, ", ".join(self.router.methods())
+                return None, ", ".join(load("_app_cold").methods(self.router))
             raise HTTPError(400, "asterisk target is only for OPTIONS")
         return self.router.match(request.method, request.path)
-
-    def render(self, value):
-        return make_response(self.Response, value)
 
     def error_response(self, status, message=None, headers=None, exc=None,
                        request=None):
@@ -95,7 +136,7 @@ class AppCore:
                 value = h(request, exc)
                 if not isinstance(value, (tuple, self.Response)):
                     value = (value, status)   # the error's status by default
-                return self.render(value)
+                return make_response(self.Response, value)
             except Exception as e:
                 self.log_exception(e)
         detail = format_exception(exc) if (self.debug and exc is not None
@@ -113,17 +154,20 @@ class AppCore:
         close-delimited, or (None, keep) when nothing is to be sent.
         `st` is the driver's connection (`written`, `taken`, `response`)."""
         if exc is not None:
-            if isinstance(exc, HTTPError):
-                if st.written:
-                    return None, False
-                return self.error_response(exc.status, exc.message, exc.headers,
-                                           exc, request), None
-            if st.written or st.taken:
+            if st.taken:
                 # a peer that went away mid-stream (OSError, ws
                 # ConnectionClosed) is normal for SSE/WebSocket: no traceback
-                if not isinstance(exc, OSError):
+                if not isinstance(exc, (OSError, HTTPError)):
                     self.log_exception(exc)
                 return None, False
+            if st.written:
+                # the head is out: log it, and end so that the client sees
+                # an incomplete body (ahttp._app_cold)
+                self.cut(st, request, handler, exc)
+                return None, False
+            if isinstance(exc, HTTPError):
+                return self.error_response(exc.status, exc.message, exc.headers,
+                                           exc, request), None
             self.log_exception(exc)
             if isinstance(exc, MemoryError):
                 # the heap is full for now, not the handler broken: 503,
@@ -150,10 +194,11 @@ class AppCore:
             return None, False
         if not isinstance(result, self.Response):
             try:
-                result = self.render(result)
+                result = make_response(self.Response, result)
             except Exception as e:
-                self.log_exception(e)
-                result = self.error_response(500, "Internal Server Error", None, e, request)
+                # not a shape of the contract, or one that cannot be encoded:
+                # a 500 naming the handler (ahttp._app_cold)
+                result = self.bad_return(request, handler, result, e)
         return result, None
 
     def access(self, request, st):

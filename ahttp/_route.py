@@ -24,6 +24,9 @@ def _compile(path):
                 raise ValueError("bad path parameter %r in %r" % (seg, path))
             if conv == "path" and i != len(segs) - 1:
                 raise ValueError("<path:...> must be the last segment: " + path)
+            for p in out:
+                if type(p) is tuple and p[1] == spec:
+                    raise ValueError("parameter <%s> twice in %r" % (spec, path))
             out.append((conv, spec))
         elif "<" in seg or ">" in seg:
             raise ValueError("a parameter must be a whole segment: " + path)
@@ -140,17 +143,6 @@ class Router:
         if method == "OPTIONS":
             return None, allow
         raise HTTPError(405, headers=[("Allow", allow)])
-
-    def methods(self):
-        """Every method some route accepts (for OPTIONS *)."""
-        out = {"OPTIONS": 1}
-        tables = list(self.static.values()) + [t for _, _, t in self.dynamic]
-        for t in tables:      # (METHOD, handler, ...)
-            for i in range(0, len(t), 2):
-                out[t[i]] = 1
-        if "GET" in out:
-            out["HEAD"] = 1
-        return sorted(out)
 
 
 def _pick(table, method):

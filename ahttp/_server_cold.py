@@ -71,12 +71,22 @@ def run_in_thread(self, host="0.0.0.0", port=80, ssl=None, stack_size=None):
     _thread.start_new_thread(self.run, (host, port, ssl))
 
 
-async def stop(self, grace=5.0):
-    """Stop accepting and end run(). Requests in progress may finish
-    (for up to `grace` seconds); idle keep-alive connections and
-    taken-over streams (SSE, WebSocket) are closed at once, a WebSocket
-    with a 1001 "going away" close frame."""
+def stop(self, grace=5):
+    """HTTPServer.stop(): the work runs as a task, so that stop() stops
+    whether or not its caller awaits it; awaiting the task waits for it.
+    Without a running event loop (CPython), the coroutine itself."""
     self._stopping = True
+    c = _stop(self, grace)
+    try:
+        return _srv.asyncio.create_task(c)
+    except RuntimeError:
+        return c
+
+
+async def _stop(self, grace):
+    # Requests in progress may finish (for up to `grace` seconds); idle
+    # keep-alive connections and taken-over streams (SSE, WebSocket) are
+    # closed at once, a WebSocket with a 1001 "going away" close frame.
     if self._server is not None:
         self._server.close()
         try:
