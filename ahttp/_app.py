@@ -14,14 +14,17 @@ from ._compat import print_exception, format_exception, cold, load
 
 class AppCore:
     Response = None      # set by the driver: its HTTPResponse class
+    # The module whose Plain adapts a plain def handler to the driver (the
+    # async one awaits every handler); None: handlers are called as they are
+    plain_module = None
     # The driver's request-body module, loaded with the first route that
     # takes a body (POST, PUT, PATCH) while the heap is still in one piece.
     # Loaded by the first request with a body instead, it has to find room
     # in a heap the connections have cut up (at 64k that failed).
     body_module = None
 
-    def __init__(self, debug=False, log=None, access_log=None, backlog=32,
-                 send_chunk=1024, **limits):
+    def __init__(self, debug, log, access_log, backlog, send_chunk, **limits):
+        # (the drivers' __init__ name every option, with its default)
         self.limits = Limits(**limits)
         self.debug = debug
         self.router = Router()
@@ -37,9 +40,14 @@ class AppCore:
     # -- routes ----------------------------------------------------------
 
     def __getattr__(self, name):
-        # add_routes, errorhandler, before/after_request, get/post/put/
-        # patch/delete, log_access, the hooks' runners and the answers to
-        # handler mistakes: ahttp._app_cold, loaded on first use
+        if name in ("get", "post", "put", "patch", "delete"):
+            # @app.get(path), ...: @app.route("GET", path), ...
+            m = name.upper()
+            return lambda path, name=None: self.route(m, path, name)
+        # add_routes, errorhandler, before/after_request, log_access and
+        # the hooks' runners: ahttp._app_cold, loaded on first use
+        # (static() is a method of its own: most apps serve files, and
+        # loading that module would cost a board all its interned names)
         return cold(self, "_app_cold", name)
 
     def route(self, method, path=None, name=None, extension=False):
@@ -65,7 +73,15 @@ class AppCore:
         methods = (method,) if type(method) is str else method
         for m in methods:
             if " %s " % m.upper() not in " GET HEAD POST PUT DELETE OPTIONS PATCH TRACE CONNECT ":
-                load("_app_cold").check_method(m, path, extension)
+                load("_mistakes").check_method(m, path, extension)
+        if self.plain_module is not None and not (
+                type(handler).__name__ == "generator"      # MicroPython's async def
+                or getattr(getattr(handler, "__code__", None), "co_flags", 0) & 0x180):
+            # a plain def (or other callable) on the async server: called
+            # through an adapter that awaits what it returns only when that
+            # is awaitable, so that the connection loop awaits every handler
+            # alike and tests nothing per request
+            handler = load(self.plain_module).Plain(handler)
         self.router.add(methods, path, handler)
         if self.body_module is not None:
             for m in methods:
@@ -117,7 +133,7 @@ class AppCore:
         """(handler, params) or (None, allow) for an automatic OPTIONS."""
         if request.path == "*":
             if request.method == "OPTIONS":
-                return None, ", ".join(load("_app_cold").methods(self.router))
+                return None, ", ".join(self.router.methods())
             raise HTTPError(400, "asterisk target is only for OPTIONS")
         return self.router.match(request.method, request.path)
 
@@ -162,8 +178,12 @@ class AppCore:
                 return None, False
             if st.written:
                 # the head is out: log it, and end so that the client sees
-                # an incomplete body (ahttp._app_cold)
-                self.cut(st, request, handler, exc)
+                # an incomplete body (ahttp._mistakes). Not for a full heap
+                # (no room to load that module now) or a client gone.
+                if isinstance(exc, MemoryError):
+                    self.log_exception(exc)
+                elif not isinstance(exc, OSError):
+                    load("_mistakes").cut(self, st, request, handler, exc)
                 return None, False
             if isinstance(exc, HTTPError):
                 return self.error_response(exc.status, exc.message, exc.headers,
@@ -195,10 +215,12 @@ class AppCore:
         if not isinstance(result, self.Response):
             try:
                 result = make_response(self.Response, result)
+            except MemoryError:
+                raise       # no room now: the driver's 503, which a client may retry
             except Exception as e:
                 # not a shape of the contract, or one that cannot be encoded:
-                # a 500 naming the handler (ahttp._app_cold)
-                result = self.bad_return(request, handler, result, e)
+                # a 500 naming the handler (ahttp._mistakes)
+                result = load("_mistakes").bad_return(self, request, handler, result, e)
         return result, None
 
     def access(self, request, st):

@@ -56,19 +56,23 @@ if MICROPYTHON:
     def _dumps(v, top=True):
         """json.dumps, refusing what JSON cannot hold (TypeError), as
         CPython's does: MicroPython's writes repr() of other objects and
-        bytes as strings, which is not the value (or not JSON at all)."""
+        bytes as strings, which is not the value (or not JSON at all).
+        Scalars are checked in the loop, only containers recurse."""
         t = type(v)
-        if t is str or t is int or t is float or t is bool or v is None:
-            pass
-        elif t is dict or isinstance(v, dict):
+        if t is dict or (t is not list and isinstance(v, dict)):
             for k in v:
                 if type(k) is not str:
                     raise TypeError("JSON object keys must be str, not " + type(k).__name__)
-                _dumps(v[k], False)
+                x = v[k]
+                t = type(x)
+                if not (t is str or t is int or t is bool or x is None or t is float):
+                    _dumps(x, False)
         elif t is list or t is tuple or isinstance(v, (list, tuple)):
             for x in v:
-                _dumps(x, False)
-        else:
+                t = type(x)
+                if not (t is str or t is int or t is bool or x is None or t is float):
+                    _dumps(x, False)
+        elif not (t is str or t is int or t is bool or v is None or t is float):
             raise TypeError("Object of type %s is not JSON serializable" % t.__name__)
         if top:
             return json.dumps(v)
@@ -98,19 +102,29 @@ def encode_value(value, request, head_only):
     handles it)."""
     t = type(value)
     if t is str:
-        body = value.encode()
+        body = value
         ct = 0
     elif t is bytes:
         body = value
         ct = 1
     elif t is dict or t is list:
         try:
-            body = _dumps(value).encode()
-        except Exception:
+            body = _dumps(value)
+        except (TypeError, ValueError):
             return None     # the general path answers it (a 500)
         ct = 2
     else:
         return None
+    if ct == 1:
+        n = len(body)
+    elif MICROPYTHON:
+        # the str's UTF-8 bytes as they are, not a copy (one body-sized
+        # block less to find on a small heap): a memoryview counts them
+        # and is what a long body is written as; bytes % str takes them
+        n = len(memoryview(body))
+    else:
+        body = body.encode()
+        n = len(body)
     keep = request.keep_alive()
     if keep:
         conn = _KEEP_H if request.version == "1.0" else b""
@@ -119,10 +133,12 @@ def encode_value(value, request, head_only):
     # one formatting, no intermediate pieces: this runs for every request
     # the fast path answers
     prefix = _P200[ct]
-    if head_only or len(body) > 512:
-        return (b"%sContent-Length: %d\r\n%s\r\n" % (prefix, len(body), conn), keep,
+    if head_only or n > 512:
+        if not head_only and type(body) is str:
+            body = memoryview(body)
+        return (b"%sContent-Length: %d\r\n%s\r\n" % (prefix, n, conn), keep,
                 None if head_only else body)
-    return b"%sContent-Length: %d\r\n%s\r\n%s" % (prefix, len(body), conn, body), keep, None
+    return b"%sContent-Length: %d\r\n%s\r\n%s" % (prefix, n, conn, body), keep, None
 
 # What a server at its connection cap answers before closing.
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: ahttp\r\n"

@@ -144,6 +144,17 @@ class Router:
             return None, allow
         raise HTTPError(405, headers=[("Allow", allow)])
 
+    def methods(self):
+        """Every method some route accepts (for OPTIONS *)."""
+        out = {"OPTIONS": 1}
+        tables = list(self.static.values()) + [t for _, _, t in self.dynamic]
+        for t in tables:      # (METHOD, handler, ...)
+            for i in range(0, len(t), 2):
+                out[t[i]] = 1
+        if "GET" in out:
+            out["HEAD"] = 1
+        return sorted(out)
+
 
 def _pick(table, method):
     """The handler for `method` in a (METHOD, handler, ...) tuple; a HEAD

@@ -11,7 +11,7 @@ import sys
 from ._http import HTTPError, RecvBuffer, body_framing
 from ._app import AppCore
 from ._response import BUSY, FAIL, CLOSE, encode_value
-from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, load
+from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold
 from .request import Request
 from .response import HTTPResponse, sendfile
 
@@ -270,6 +270,7 @@ class HTTPServer(AppCore):
 
     Response = HTTPResponse
     body_module = "_body"
+    plain_module = "_server_cold"
 
     def __init__(self, max_request_line=2048, max_header_line=2048, max_headers=32,
                  max_head=4096, max_body=16384, head_timeout=10, idle_timeout=20,
@@ -329,7 +330,7 @@ class HTTPServer(AppCore):
         closed. Called without await from code running in the event loop
         (a plain def handler, a callback), it stops all the same, in a
         task of its own."""
-        return load("_server_cold").stop(self, grace)
+        return cold(self, "_server_cold", "stop")(grace)
 
     # -- running ---------------------------------------------------------
 
@@ -519,9 +520,7 @@ class HTTPServer(AppCore):
                         if self.before_hooks:
                             result = self.run_before(request)
                         if result is None:
-                            result = handler(st, st, request)
-                            if type(result) is _CORO or hasattr(type(result), "__await__"):
-                                result = await result
+                            result = await handler(st, st, request)
                 except Exception as e:
                     exc = e
                 if (exc is None and result is not None and not st.written
@@ -677,9 +676,3 @@ async def _accept_loop(s, cb, ssl):
             except Exception:
                 pass
             gc.collect()
-
-
-# What an `async def` handler returns on MicroPython: a generator (here
-# one never started); _serve awaits it. On CPython a coroutine's type has
-# __await__. A plain `def` handler's value is used as it is.
-_CORO = type(_accept_loop(None, None, None)) if MICROPYTHON else None
