@@ -9,7 +9,7 @@ from ._http import HTTPError
 
 __version__ = "0.1.0"
 __all__ = ("HTTPServer", "HTTPResponse", "HTTPError", "Request", "sendfile",
-           "redirect")
+           "redirect", "abort")
 
 
 def __getattr__(name):
@@ -20,6 +20,16 @@ def __getattr__(name):
         v = getattr(response, name)
     elif name == "Request":
         from .request import Request as v
+    elif name == "abort":
+        # (made on first use: a function here would be heap on every board)
+        def abort(status, message=None):
+            """Raise the HTTP error `status` (HTTPError) from anywhere in a
+            handler, or code it calls, on either server: the request is
+            answered `status`, with `message` (default: the status's
+            reason) as the plain-text body, as long as nothing was sent
+            yet. `abort(404)`, `abort(403, "no")`."""
+            raise HTTPError(status, message)
+        v = abort
     else:
         # MicroPython asks here before importing a submodule named in
         # `from . import name`: import it.

@@ -16,14 +16,17 @@ _LOG_BURST = const(10)
 
 class AppCore:
     Response = None      # set by the driver: its HTTPResponse class
+    # The module whose Plain adapts a plain def handler to the driver (the
+    # async one awaits every handler); None: handlers are called as they are
+    plain_module = None
     # The driver's request-body module, loaded with the first route that
     # takes a body (POST, PUT, PATCH) while the heap is still in one piece.
     # Loaded by the first request with a body instead, it has to find room
     # in a heap the connections have cut up (at 64k that failed).
     body_module = None
 
-    def __init__(self, debug=False, log=None, access_log=None, backlog=32,
-                 send_chunk=1024, **limits):
+    def __init__(self, debug, log, access_log, backlog, send_chunk, **limits):
+        # (the drivers' __init__ name every option, with its default)
         self.limits = Limits(**limits)
         self.debug = debug
         self.router = Router()
@@ -39,28 +42,52 @@ class AppCore:
     # -- routes ----------------------------------------------------------
 
     def __getattr__(self, name):
-        # add_routes, errorhandler, static,
-        # log_access, url_for, mount, before/after_request and running the
-        # hooks: ahttp._app_cold, loaded on first use
+        if name in ("get", "post", "put", "patch", "delete"):
+            # @app.get(path), ...: @app.route("GET", path), ...
+            m = name.upper()
+            return lambda path, name=None: self.route(m, path, name)
+        # add_routes, errorhandler, before/after_request, log_access and
+        # the hooks' runners: ahttp._app_cold, loaded on first use
+        # (static() is a method of its own: most apps serve files, and
+        # loading that module would cost a board all its interned names)
         return cold(self, "_app_cold", name)
 
-    def route(self, method, path=None, name=None):
+    def route(self, method, path=None, name=None, extension=False):
         """Decorator: `@app.route("GET", "/x")`, `@app.route(["GET", "POST"],
         "/y")`; stackable. `@app.route("/z")` means GET. `name` (default:
-        the handler's name) is what url_for() knows the route by."""
+        the handler's name) is what url_for() knows the route by.
+
+        `method` is an HTTP method (GET HEAD POST PUT DELETE OPTIONS PATCH
+        TRACE CONNECT, any case); any other is a ValueError (a typo such as
+        "GTE" fails here, not as a 405 later) unless `extension=True` says
+        it is an extension method (PROPFIND, ...), which must be a token.
+        A path repeating a parameter name is a ValueError too."""
         if path is None:
             method, path = "GET", method
 
         def deco(handler):
-            self.add_route(method, path, handler, name)
+            self.add_route(method, path, handler, name, extension)
             return handler
         return deco
 
-    def add_route(self, method, path, handler, name=None):
-        self.router.add(method, path, handler)
+    def add_route(self, method, path, handler, name=None, extension=False):
+        """What route() does, without the decorator."""
+        methods = (method,) if type(method) is str else method
+        for m in methods:
+            if " %s " % m.upper() not in " GET HEAD POST PUT DELETE OPTIONS PATCH TRACE CONNECT ":
+                load("_mistakes").check_method(m, path, extension)
+        if self.plain_module is not None and not (
+                type(handler).__name__ == "generator"      # MicroPython's async def
+                or getattr(getattr(handler, "__code__", None), "co_flags", 0) & 0x180):
+            # a plain def (or other callable) on the async server: called
+            # through an adapter that awaits what it returns only when that
+            # is awaitable, so that the connection loop awaits every handler
+            # alike and tests nothing per request
+            handler = load(self.plain_module).Plain(handler)
+        self.router.add(methods, path, handler)
         if self.body_module is not None:
-            for m in (method,) if type(method) is str else method:
-                m = m.upper()         # as the router stores it
+            for m in methods:
+                m = m.upper()
                 if m == "POST" or m == "PUT" or m == "PATCH":
                     load(self.body_module)
         if name is None:
@@ -68,6 +95,39 @@ class AppCore:
             if name is None or name in self.names:
                 return      # stacked routes: the first one keeps the name
         self.names[name] = path
+
+    def static(self, prefix, directory, index=("index.html", "index.htm"),
+               max_age=None, gzip=True):
+        """Serve the files under `directory` at URL `prefix` (index files,
+        MIME types, .gz variants, ETag/304, Range); never a path outside
+        `directory`. Returns the handler it mounted."""
+        prefix = "/" + prefix.strip("/")
+        if prefix != "/":
+            prefix += "/"
+        directory = directory.rstrip("/") or "/"
+        opts = (directory, tuple(index), max_age, gzip)
+        # the static-file module is loaded now, while the heap is in one
+        # piece, not by the first request for a file in a heap the
+        # connections have cut up (see add_route); the handler holds its
+        # respond() itself. (Here, not in _app_cold: most apps serve files,
+        # and that module's names would cost a board interned-name room.)
+        handler = self._static_handler(prefix, opts, load("_static").respond)
+        self.router.add("GET", prefix + "<path:_file>", handler)
+        self.router.add("GET", prefix, handler)
+        if prefix != "/":
+            self.router.add("GET", prefix[:-1], handler)
+        return handler
+
+    def mount(self, prefix, app, name=None):
+        """Serve the routes of another app under `prefix` (see
+        ahttp._app_cold.mount)."""
+        load("_app_cold").mount(self, prefix, app, name)
+
+    def url_for(self, name, **params):
+        """The path of the route called `name` with its <parameters>
+        filled in (percent-encoded); other params become the query string.
+        ValueError for an unknown name or a missing parameter."""
+        return load("_app_cold").url_for(self, name, **params)
 
     # -- decisions -------------------------------------------------------
 
@@ -78,9 +138,6 @@ class AppCore:
                 return None, ", ".join(self.router.methods())
             raise HTTPError(400, "asterisk target is only for OPTIONS")
         return self.router.match(request.method, request.path)
-
-    def render(self, value):
-        return make_response(self.Response, value)
 
     def error_response(self, status, message=None, headers=None, exc=None,
                        request=None):
@@ -97,7 +154,7 @@ class AppCore:
                 value = h(request, exc)
                 if not isinstance(value, (tuple, self.Response)):
                     value = (value, status)   # the error's status by default
-                return self.render(value)
+                return make_response(self.Response, value)
             except Exception as e:
                 self.log_exception(e)
         detail = format_exception(exc) if (self.debug and exc is not None
@@ -115,17 +172,24 @@ class AppCore:
         close-delimited, or (None, keep) when nothing is to be sent.
         `st` is the driver's connection (`written`, `taken`, `response`)."""
         if exc is not None:
-            if isinstance(exc, HTTPError):
-                if st.written:
-                    return None, False
-                return self.error_response(exc.status, exc.message, exc.headers,
-                                           exc, request), None
-            if st.written or st.taken:
+            if st.taken:
                 # a peer that went away mid-stream (OSError, ws
                 # ConnectionClosed) is normal for SSE/WebSocket: no traceback
-                if not isinstance(exc, OSError):
+                if not isinstance(exc, (OSError, HTTPError)):
                     self.log_exception(exc)
                 return None, False
+            if st.written:
+                # the head is out: log it, and end so that the client sees
+                # an incomplete body (ahttp._mistakes). Not for a full heap
+                # (no room to load that module now) or a client gone.
+                if isinstance(exc, MemoryError):
+                    self.log_exception(exc)
+                elif not isinstance(exc, OSError):
+                    load("_mistakes").cut(self, st, request, handler, exc)
+                return None, False
+            if isinstance(exc, HTTPError):
+                return self.error_response(exc.status, exc.message, exc.headers,
+                                           exc, request), None
             if exc is not NO_ROOM:      # (a refused stream: nothing broken)
                 self.log_exception(exc)
             if isinstance(exc, MemoryError):
@@ -153,10 +217,13 @@ class AppCore:
             return None, False
         if not isinstance(result, self.Response):
             try:
-                result = self.render(result)
+                result = make_response(self.Response, result)
+            except MemoryError:
+                raise       # no room now: the driver's 503, which a client may retry
             except Exception as e:
-                self.log_exception(e)
-                result = self.error_response(500, "Internal Server Error", None, e, request)
+                # not a shape of the contract, or one that cannot be encoded:
+                # a 500 naming the handler (ahttp._mistakes)
+                result = load("_mistakes").bad_return(self, request, handler, result, e)
         return result, None
 
     def access(self, request, st):

@@ -1,6 +1,6 @@
-"""AppCore's rarely used code: route lists, error handlers, static mounts
-and the access log line. Loaded on first use through AppCore.__getattr__.
-No I/O here.
+"""AppCore's rarely used code: route lists, error handlers, hooks, mounts,
+url_for and the access log line. Loaded on first use through
+AppCore.__getattr__. No I/O here.
 """
 from ._compat import load
 
@@ -18,25 +18,6 @@ def errorhandler(self, key):
         self.error_handlers[key] = f
         return f
     return deco
-
-
-def static(self, prefix, directory, index=("index.html", "index.htm"),
-           max_age=None, gzip=True):
-    """Serve files under `directory` at URL `prefix`."""
-    prefix = "/" + prefix.strip("/")
-    if prefix != "/":
-        prefix += "/"
-    directory = directory.rstrip("/") or "/"
-    opts = (directory, tuple(index), max_age, gzip)
-    # the static-file module is loaded now, while the heap is in one piece,
-    # not by the first request for a file in a heap the connections have
-    # cut up (see add_route); the handler holds its respond() itself
-    handler = self._static_handler(prefix, opts, load("_static").respond)
-    self.router.add("GET", prefix + "<path:_file>", handler)
-    self.router.add("GET", prefix, handler)
-    if prefix != "/":
-        self.router.add("GET", prefix[:-1], handler)
-    return handler
 
 
 def log_access(self, request, status, nbytes):

@@ -6,7 +6,7 @@ with `send`/`write`/`end` that do the I/O. No I/O here.
 """
 import json
 
-from ._http import reason
+from ._http import reason, HTTPError
 from ._compat import cold, MICROPYTHON
 
 SERVER = "ahttp"
@@ -52,6 +52,34 @@ _P200 = (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: text/html; charset=
          b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/json\r\n")
 
 
+if MICROPYTHON:
+    def _dumps(v, top=True):
+        """json.dumps, refusing what JSON cannot hold (TypeError), as
+        CPython's does: MicroPython's writes repr() of other objects and
+        bytes as strings, which is not the value (or not JSON at all).
+        Scalars are checked in the loop, only containers recurse."""
+        t = type(v)
+        if t is dict or (t is not list and isinstance(v, dict)):
+            for k in v:
+                if type(k) is not str:
+                    raise TypeError("JSON object keys must be str, not " + type(k).__name__)
+                x = v[k]
+                t = type(x)
+                if not (t is str or t is int or t is bool or x is None or t is float):
+                    _dumps(x, False)
+        elif t is list or t is tuple or isinstance(v, (list, tuple)):
+            for x in v:
+                t = type(x)
+                if not (t is str or t is int or t is bool or x is None or t is float):
+                    _dumps(x, False)
+        elif not (t is str or t is int or t is bool or v is None or t is float):
+            raise TypeError("Object of type %s is not JSON serializable" % t.__name__)
+        if top:
+            return json.dumps(v)
+else:
+    _dumps = json.dumps
+
+
 def encode_fields(headers):
     """(name, value) pairs as header lines; CR/LF refused (injection)."""
     parts = []
@@ -74,16 +102,29 @@ def encode_value(value, request, head_only):
     handles it)."""
     t = type(value)
     if t is str:
-        body = value.encode()
+        body = value
         ct = 0
     elif t is bytes:
         body = value
         ct = 1
     elif t is dict or t is list:
-        body = json.dumps(value).encode()
+        try:
+            body = _dumps(value)
+        except (TypeError, ValueError):
+            return None     # the general path answers it (a 500)
         ct = 2
     else:
         return None
+    if ct == 1:
+        n = len(body)
+    elif MICROPYTHON:
+        # the str's UTF-8 bytes as they are, not a copy (one body-sized
+        # block less to find on a small heap): a memoryview counts them
+        # and is what a long body is written as; bytes % str takes them
+        n = len(memoryview(body))
+    else:
+        body = body.encode()
+        n = len(body)
     keep = request.keep_alive()
     if keep:
         conn = _KEEP_H if request.version == "1.0" else b""
@@ -92,15 +133,22 @@ def encode_value(value, request, head_only):
     # one formatting, no intermediate pieces: this runs for every request
     # the fast path answers
     prefix = _P200[ct]
-    if head_only or len(body) > 512:
-        return (b"%sContent-Length: %d\r\n%s\r\n" % (prefix, len(body), conn), keep,
+    if head_only or n > 512:
+        if not head_only and type(body) is str:
+            body = memoryview(body)
+        return (b"%sContent-Length: %d\r\n%s\r\n" % (prefix, n, conn), keep,
                 None if head_only else body)
-    return b"%sContent-Length: %d\r\n%s\r\n%s" % (prefix, len(body), conn, body), keep, None
+    return b"%sContent-Length: %d\r\n%s\r\n%s" % (prefix, n, conn, body), keep, None
 
 # What a server at its connection cap answers before closing.
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: ahttp\r\n"
         b"Content-Type: text/plain\r\nContent-Length: 20\r\nRetry-After: 1\r\n"
         b"Connection: close\r\n\r\n503 server is busy\r\n")
+# What a request gets when answering it failed before anything was sent
+# (an error page that could not be built): a constant, nothing to allocate.
+FAIL = (b"HTTP/1.1 500 Internal Server Error\r\nServer: ahttp\r\n"
+        b"Content-Type: text/plain\r\nContent-Length: 27\r\n"
+        b"Connection: close\r\n\r\n500 Internal Server Error\r\n")
 
 # framing of the body that follows a head
 LENGTH = 0      # Content-Length (or no body at all)
@@ -119,6 +167,8 @@ class BaseResponse:
 
     def __init__(self, status=200, content_type="text/html", close=False,
                  headers=None, body=None, chunked=False, content_length=None):
+        if type(status) is not int or status < 100 or status > 599:
+            raise TypeError("a response status is an int from 100 to 599, not %r" % (status,))
         self.status = status
         self.content_type = content_type
         self.close = close
@@ -132,7 +182,7 @@ class BaseResponse:
             if isinstance(body, str):
                 body = body.encode()
             else:
-                body = json.dumps(body).encode()
+                body = _dumps(body).encode()
                 if content_type == "text/html":
                     self.content_type = _JSON
         self.body = body
@@ -163,7 +213,7 @@ class BaseResponse:
         """
         try:
             return self._encode(request, head_only)
-        except ValueError as e:
+        except (ValueError, TypeError) as e:
             if request is not None:
                 request.app.log_exception(e)
             self.__init__(500, "text/plain; charset=utf-8", True,
@@ -214,35 +264,48 @@ class BaseResponse:
 
 
 def make_response(cls, value):
-    """Turn a handler's return value into a response of class `cls`."""
+    """Turn a handler's return value into a response of class `cls`.
+
+    The shapes: str (text/html), bytes (application/octet-stream), dict or
+    list (JSON), each alone (200) or in a tuple (body, status), (body,
+    headers) or (body, status, headers), where headers is a dict or a list
+    of (name, value) pairs and the body may be None (empty); or an
+    HTTPResponse. Anything else is a TypeError (the app answers 500 and
+    logs why, ahttp._app_cold.bad_return): a bare int too, which could
+    mean a status or a JSON number.
+    """
     if isinstance(value, BaseResponse):
         return value
     status = 200
     headers = None
-    if isinstance(value, tuple):
-        if len(value) == 3:
+    ok = True
+    if type(value) is tuple:
+        n = len(value)
+        if n == 3:
             value, status, headers = value
-        elif len(value) == 2:
+        elif n == 2:
             value, status = value
+            if type(status) is not int:
+                status, headers = 200, status
         else:
-            raise ValueError("a returned tuple is (body, status[, headers])")
-    if isinstance(value, str):
+            ok = False
+        if headers is not None and not isinstance(headers, (dict, list)):
+            ok = False
+    t = type(value)
+    if t is str:
         ct = HTML
-    elif isinstance(value, (bytes, bytearray)):
+    elif t is bytes or t is bytearray:
         ct = _OCTET
     elif value is None:
         ct = None
         value = b""
-    else:
+    elif t is dict or t is list or isinstance(value, (dict, list)):
         ct = _JSON
+    else:
+        ok = False
+    if not ok:
+        raise TypeError("not a shape of the handler contract")
     return cls(status, ct, headers=headers, body=value)
-
-
-def redirect(cls, location, status=302):
-    """A redirect response (301, 302, 303, 307 or 308)."""
-    if status not in (301, 302, 303, 307, 308):
-        raise ValueError("not a redirect status: %d" % status)
-    return cls(status, None, headers=[("Location", location)], body=b"")
 
 
 def error_body(status, message, detail=None):
@@ -257,7 +320,13 @@ def file_pieces(path, offset, length, mv):
     end) as memoryview slices of `mv`, read one after the other into it:
     each piece must be sent before the next is asked for. Both drivers'
     sendfile loop over this; a whole-file read is never made."""
-    with open(path, "rb") as f:
+    try:
+        f = open(path, "rb")
+    except OSError:
+        # before anything was written this answers 404; after the head,
+        # the app logs it and ends the body visibly incomplete
+        raise HTTPError(404, "file not found")
+    with f:
         if offset:
             f.seek(offset)
         left = length

@@ -32,4 +32,11 @@ def chunk(self, data):
     return data
 
 
+def redirect(cls, location, status=302):
+    """A redirect response (301, 302, 303, 307 or 308)."""
+    if status not in (301, 302, 303, 307, 308):
+        raise ValueError("not a redirect status: %d" % status)
+    return cls(status, None, headers=[("Location", location)], body=b"")
+
+
 _end = 1    # imported completely (see _compat.load)

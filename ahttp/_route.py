@@ -24,6 +24,9 @@ def _compile(path):
                 raise ValueError("bad path parameter %r in %r" % (seg, path))
             if conv == "path" and i != len(segs) - 1:
                 raise ValueError("<path:...> must be the last segment: " + path)
+            for p in out:
+                if type(p) is tuple and p[1] == spec:
+                    raise ValueError("parameter <%s> twice in %r" % (spec, path))
             out.append((conv, spec))
         elif "<" in seg or ">" in seg:
             raise ValueError("a parameter must be a whole segment: " + path)

@@ -63,6 +63,25 @@ def get_extra_info(self, name, default=None):
 # -- HTTPServer -------------------------------------------------------------
 
 
+class Plain:
+    """A plain `def` handler on the async server (AppCore.add_route wraps
+    it in this): called, and what it
+    returns awaited only when it is awaitable (a coroutine, on MicroPython
+    a generator), as microdot does. Keeps the handler's __name__ (url_for,
+    log lines)."""
+
+    def __init__(self, handler):
+        self.handler = handler
+        self.__name__ = getattr(handler, "__name__", None) or repr(handler)
+
+    async def __call__(self, reader, writer, request):
+        result = self.handler(reader, writer, request)
+        t = type(result)
+        if t.__name__ == "generator" or hasattr(t, "__await__"):
+            result = await result
+        return result
+
+
 def run_in_thread(self, host="0.0.0.0", port=80, ssl=None, stack_size=None):
     """Serve from a background _thread so the REPL stays free."""
     import _thread
@@ -71,12 +90,22 @@ def run_in_thread(self, host="0.0.0.0", port=80, ssl=None, stack_size=None):
     _thread.start_new_thread(self.run, (host, port, ssl))
 
 
-async def stop(self, grace=5.0):
-    """Stop accepting and end run(). Requests in progress may finish
-    (for up to `grace` seconds); idle keep-alive connections and
-    taken-over streams (SSE, WebSocket) are closed at once, a WebSocket
-    with a 1001 "going away" close frame."""
+def stop(self, grace=5):
+    """HTTPServer.stop(): the work runs as a task, so that stop() stops
+    whether or not its caller awaits it; awaiting the task waits for it.
+    Without a running event loop (CPython), the coroutine itself."""
     self._stopping = True
+    c = _stop(self, grace)
+    try:
+        return _srv.asyncio.create_task(c)
+    except RuntimeError:
+        return c
+
+
+async def _stop(self, grace):
+    # Requests in progress may finish (for up to `grace` seconds); idle
+    # keep-alive connections and taken-over streams (SSE, WebSocket) are
+    # closed at once, a WebSocket with a 1001 "going away" close frame.
     if self._server is not None:
         self._server.close()
         try:

@@ -4,8 +4,8 @@ The framing decisions are in _response.BaseResponse; this module only
 writes: the head (one write), chunks, and files in fixed-size pieces.
 """
 from ._http import LAST_CHUNK
-from ._response import (BaseResponse, CHUNKED, make_response, file_pieces,
-                        redirect as _redirect)
+from ._response import BaseResponse, CHUNKED, make_response, file_pieces
+from ._compat import load
 
 
 class HTTPResponse(BaseResponse):
@@ -41,7 +41,8 @@ class HTTPResponse(BaseResponse):
 
 
 def redirect(location, status=302):
-    return _redirect(HTTPResponse, location, status)
+    """A redirect response (301, 302, 303, 307 or 308) to `location`."""
+    return load("_response_cold").redirect(HTTPResponse, location, status)
 
 
 def response(value):

@@ -11,7 +11,7 @@ import sys
 
 from ._http import HTTPError, RecvBuffer, body_framing, NO_ROOM
 from ._app import AppCore
-from ._response import BUSY, CLOSE, encode_value
+from ._response import BUSY, FAIL, CLOSE, encode_value
 from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const
 from .request import Request
 from .response import HTTPResponse, sendfile
@@ -274,16 +274,39 @@ class Stream(RecvBuffer):
 
 
 class HTTPServer(AppCore):
-    """The async server. Keyword options: the limits in _http.Limits
-    (max_request_line, max_header_line, max_headers, max_head, max_body,
-    head_timeout, idle_timeout, send_timeout, max_connections, read_size),
-    debug, log, access_log, backlog, send_chunk."""
+    """The async server.
+
+    Handlers are `async def handler(reader, writer, request)`, or plain
+    `def` with the same arguments (called, and awaited only when what it
+    returns is awaitable). They write their own response or return a
+    value (see ahttp._response.make_response for the shapes); a value
+    outside them, or one that cannot be encoded, is answered 500 and
+    logged naming the handler.
+
+    Options (keyword only; the limits bound what a client controls, see
+    _http.LIMITS): max_request_line, max_header_line (bytes), max_headers
+    (count), max_head (bytes), max_body (bytes, a bigger body is 413),
+    head_timeout, idle_timeout, send_timeout (seconds), max_connections
+    (more are answered 503), read_size (bytes per socket read); debug
+    (tracebacks in 500 pages), log (a function taking a line; default
+    print), access_log (True: one line per request through log, or a
+    function(request, status, nbytes)), backlog (listen queue), send_chunk
+    (bytes per piece of a static file)."""
 
     Response = HTTPResponse
     body_module = "_body"
+    plain_module = "_server_cold"
 
-    def __init__(self, **options):
-        AppCore.__init__(self, **options)
+    def __init__(self, max_request_line=2048, max_header_line=2048, max_headers=32,
+                 max_head=4096, max_body=16384, head_timeout=10, idle_timeout=20,
+                 send_timeout=10, max_connections=24, read_size=1024, debug=False,
+                 log=None, access_log=None, backlog=32, send_chunk=1024):
+        AppCore.__init__(self, debug, log, access_log, backlog, send_chunk,
+                         max_request_line=max_request_line, max_header_line=max_header_line,
+                         max_headers=max_headers, max_head=max_head, max_body=max_body,
+                         head_timeout=head_timeout, idle_timeout=idle_timeout,
+                         send_timeout=send_timeout, max_connections=max_connections,
+                         read_size=read_size)
         self._server = None
         self._conns = {}
         self._refused = [None] * _REFUSED     # MicroPython: see _refuse
@@ -315,12 +338,25 @@ class HTTPServer(AppCore):
         return static
 
     def __getattr__(self, name):
-        # stop, run_in_thread, the busy/linger closes and error answers:
+        # run_in_thread, the busy/linger closes and error answers:
         # ahttp._server_cold; the app's own cold code: ahttp._app_cold
-        # (asked by name, so static() or url_for() do not load both)
-        if " %s " % name in " stop run_in_thread _busy _linger _send_error ":
+        # (asked by name, so neither loads the other)
+        if " %s " % name in " run_in_thread _busy _linger _send_error ":
             return cold(self, "_server_cold", name)
         return AppCore.__getattr__(self, name)
+
+    def stop(self, grace=5):
+        """Stop accepting and end run(). Requests in progress may finish
+        (for up to `grace` seconds); idle keep-alive connections and
+        taken-over streams (SSE, WebSocket) are closed at once, a
+        WebSocket with a 1001 "going away" close frame. The app can be
+        started again afterwards.
+
+        Returns an awaitable: `await app.stop()` returns once all is
+        closed. Called without await from code running in the event loop
+        (a plain def handler, a callback), it stops all the same, in a
+        task of its own."""
+        return cold(self, "_server_cold", "stop")(grace)
 
     # -- running ---------------------------------------------------------
 
@@ -328,6 +364,7 @@ class HTTPServer(AppCore):
         """Start listening and return; the server runs in background tasks."""
         a = _import_asyncio()
         self._stopped = a.Event()
+        self._stopping = False      # (started again after a stop())
         if not hasattr(a.StreamReader, "readinto"):
             self._rmv = None
         srv = None
@@ -378,6 +415,10 @@ class HTTPServer(AppCore):
         async def main():
             await self.start(host, port, ssl)
             await self._stopped.wait()
+            # the code that awaited stop() (its task, see stop()) goes on
+            # before run() returns and the loop ends
+            await a.sleep(0)
+            await a.sleep(0)
         try:
             if not MICROPYTHON:
                 a.run(main())
@@ -549,13 +590,15 @@ class HTTPServer(AppCore):
         except asyncio.CancelledError:
             pass   # timed out by the watchdog, or the server is stopping
         except Exception as e:   # client gone (OSError) or a bug: keep serving
-            if isinstance(e, MemoryError) and (st is None or not st.taken and (
-                    st.request is None or not st.written)):
+            if (not isinstance(e, OSError) and (st is None or not st.taken and (
+                    st.request is None or not st.written))):
                 # no memory to read or answer this request (or the next one
                 # on a kept-alive connection, or to start this one): say 503
-                # (a constant, nothing to allocate), which a client may retry
+                # (a constant, nothing to allocate), which a client may
+                # retry; any other failure to answer: 500. A client always
+                # gets an answer.
                 try:
-                    wstream.write(BUSY)
+                    wstream.write(BUSY if isinstance(e, MemoryError) else FAIL)
                     linger = True
                 except Exception:
                     pass

@@ -23,7 +23,7 @@ from ._http import (HTTPError, RecvBuffer, body_framing, skip_empty_lines, LAST_
                     LINGER_MS, LINGER_BYTES)
 from ._app import AppCore
 from ._response import (BaseResponse, file_pieces, CHUNKED, CLOSE, encode_value, make_response,
-                        redirect as _redirect, BUSY)
+                        BUSY, FAIL)
 from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON, load
 from .request import Request as _Request, decode_json, decode_form
 
@@ -117,6 +117,19 @@ else:
     def _key(s):        # ...or, on CPython, its file descriptor
         return s.fileno()
 
+if MICROPYTHON:
+    def _gen():
+        yield
+    _GEN = type(_gen)   # an async def there is a generator function: this type
+
+    def _is_async(f):
+        return type(f) is _GEN
+else:
+    def _is_async(f):
+        # CO_GENERATOR, CO_COROUTINE, CO_ITERABLE_COROUTINE, CO_ASYNC_GENERATOR
+        return getattr(getattr(f, "__code__", None), "co_flags", 0) & 0x3a0 != 0
+
+
 try:
     from time import sleep_ms
 except ImportError:
@@ -175,7 +188,8 @@ class HTTPResponse(BaseResponse):
 
 
 def redirect(location, status=302):
-    return _redirect(HTTPResponse, location, status)
+    """A redirect response (301, 302, 303, 307 or 308) to `location`."""
+    return load("_response_cold").redirect(HTTPResponse, location, status)
 
 
 def response(value):
@@ -377,16 +391,27 @@ class Connection(RecvBuffer):
 
 
 class HTTPServer(AppCore):
-    """The blocking server. Keyword options as the async HTTPServer (the
-    limits in _http.Limits, debug, log, access_log, backlog, send_chunk),
-    plus `threads`: how many `@app.thread` handlers may run at once (0: they
+    """The blocking server. Handlers are plain `def handler(reader, writer,
+    request)`; an `async def` one is refused when its route is added.
+    Keyword options as the async HTTPServer's (the limits in
+    _http.LIMITS, debug, log, access_log, backlog, send_chunk), plus
+    `threads`: how many `@app.thread` handlers may run at once (0: they
     run on the main loop), and `thread_stack` (bytes, for _thread)."""
 
     Response = HTTPResponse
     body_module = "_sync_body"
 
-    def __init__(self, threads=0, thread_stack=None, **options):
-        AppCore.__init__(self, **options)
+    def __init__(self, threads=0, thread_stack=None, max_request_line=2048,
+                 max_header_line=2048, max_headers=32, max_head=4096, max_body=16384,
+                 head_timeout=10, idle_timeout=20, send_timeout=10,
+                 max_connections=24, read_size=1024, debug=False, log=None,
+                 access_log=None, backlog=32, send_chunk=1024):
+        AppCore.__init__(self, debug, log, access_log, backlog, send_chunk,
+                         max_request_line=max_request_line, max_header_line=max_header_line,
+                         max_headers=max_headers, max_head=max_head, max_body=max_body,
+                         head_timeout=head_timeout, idle_timeout=idle_timeout,
+                         send_timeout=send_timeout, max_connections=max_connections,
+                         read_size=read_size)
         self.threads = threads
         self.thread_stack = thread_stack
         self._threaded = []
@@ -396,6 +421,15 @@ class HTTPServer(AppCore):
         self._poll = None
         self._conns = {}        # poll key -> Connection waiting in the poll set
         self._stopping = False
+
+    def add_route(self, method, path, handler, name=None, extension=False):
+        # nothing here awaits: an async def handler would answer with its
+        # coroutine object
+        if _is_async(handler):
+            raise TypeError("%s is an async def (or generator) function: ahttp.sync "
+                            "calls handlers without awaiting them; write it as a plain "
+                            "def" % getattr(handler, "__name__", handler))
+        AppCore.add_route(self, method, path, handler, name, extension)
 
     def thread(self, handler):
         """Decorator: run this long-lived handler (an event stream, a
@@ -607,12 +641,13 @@ class HTTPServer(AppCore):
                     return
                 c.state = _IDLE
         except Exception as e:   # client gone (OSError) or a bug: keep serving
-            if isinstance(e, MemoryError) and not (c.written or c.taken):
+            if not (c.written or c.taken or isinstance(e, OSError)):
                 # no memory to answer this request: the constant 503 (as
                 # the async server; `written` may still count the previous
-                # response on this connection: then it is only closed)
+                # response on this connection: then it is only closed); any
+                # other failure to answer: 500
                 try:
-                    c.s.send(BUSY)
+                    c.s.send(BUSY if isinstance(e, MemoryError) else FAIL)
                 except Exception:
                     pass
             if not isinstance(e, OSError):

@@ -563,7 +563,8 @@ def test_router_options_and_head():
 
 def test_router_rejects_bad_patterns():
     r = Router()
-    for path in ("no-slash", "/a/<path:p>/b", "/a/x<y>", "/a/<bad:y>", "/a/<>"):
+    for path in ("no-slash", "/a/<path:p>/b", "/a/x<y>", "/a/<bad:y>", "/a/<>",
+                 "/a/<id>/<id>", "/a/<int:n>/<path:n>"):
         raises_value_error(r.add, "GET", path, h_a)
 
 

@@ -360,11 +360,16 @@ def test_echo_16k_messages_one_at_a_time_from_romfs(start_app):
     assert app.alive()
 
 
-def test_messages_bigger_than_the_free_heap_go_through_in_pieces_at_64k(start_app):
-    # The same 16 KB messages at 64k (where the whole-message echo app
+def test_messages_bigger_than_the_free_heap_go_through_in_pieces_at_68k(start_app):
+    # The same 16 KB messages near 64k (where the whole-message echo app
     # runs out of memory, see below), relayed by receive_piece/send_piece.
+    # The 200 KB message's edge moves with the heap's layout at import, not
+    # only with its size: measured with exact heap sizes besides the image,
+    # it passed from 64.25k, from 65k once a 44-byte function was added to
+    # ahttp/__init__.py, and from about 66k (one failure seen at 66.5k)
+    # with the handler-contract code; 68k keeps a margin.
     app = start_app(os.path.join(ROOT, "tests", "apps", "ws_pieces_small.py"),
-                    "micropython-romfs", heapsize="64k")
+                    "micropython-romfs", heapsize="68k")
     echo_16k_messages(app)
     with connect(ws_url(app), max_size=None, open_timeout=TIMEOUT) as ws:
         big = os.urandom(200000)
