@@ -18,7 +18,7 @@ class AppCore:
     Response = None      # set by the driver: its HTTPResponse class
     # The module whose Plain adapts a plain def handler to the driver (the
     # async one awaits every handler); None: handlers are called as they are
-    plain_module = None
+    _plain_module = None
     # The driver's request-body module, loaded with the first route that
     # takes a body (POST, PUT, PATCH) while the heap is still in one piece.
     # Loaded by the first request with a body instead, it has to find room
@@ -76,14 +76,14 @@ class AppCore:
         for m in methods:
             if " %s " % m.upper() not in " GET HEAD POST PUT DELETE OPTIONS PATCH TRACE CONNECT ":
                 load("_mistakes").check_method(m, path, extension)
-        if self.plain_module is not None and not (
+        if self._plain_module is not None and not (
                 type(handler).__name__ == "generator"      # MicroPython's async def
                 or getattr(getattr(handler, "__code__", None), "co_flags", 0) & 0x180):
             # a plain def (or other callable) on the async server: called
             # through an adapter that awaits what it returns only when that
             # is awaitable, so that the connection loop awaits every handler
             # alike and tests nothing per request
-            handler = load(self.plain_module).Plain(handler)
+            handler = load(self._plain_module).Plain(handler)
         self.router.add(methods, path, handler)
         if self.body_module is not None:
             for m in methods:

@@ -287,7 +287,9 @@ class HTTPServer(AppCore):
     _http.LIMITS): max_request_line, max_header_line (bytes), max_headers
     (count), max_head (bytes), max_body (bytes, a bigger body is 413),
     head_timeout, idle_timeout, send_timeout (seconds), max_connections
-    (more are answered 503), read_size (bytes per socket read); debug
+    (more are answered 503), read_size (bytes per socket read), min_free
+    (MicroPython: bytes of heap a new connection, SSE stream or WebSocket
+    needs free, else 503); debug
     (tracebacks in 500 pages), log (a function taking a line; default
     print), access_log (True: one line per request through log, or a
     function(request, status, nbytes)), backlog (listen queue), send_chunk
@@ -295,18 +297,18 @@ class HTTPServer(AppCore):
 
     Response = HTTPResponse
     body_module = "_body"
-    plain_module = "_server_cold"
+    _plain_module = "_server_cold"
 
     def __init__(self, max_request_line=2048, max_header_line=2048, max_headers=32,
                  max_head=4096, max_body=16384, head_timeout=10, idle_timeout=20,
-                 send_timeout=10, max_connections=24, read_size=1024, debug=False,
-                 log=None, access_log=None, backlog=32, send_chunk=1024):
+                 send_timeout=10, max_connections=24, read_size=1024, min_free=4096,
+                 debug=False, log=None, access_log=None, backlog=32, send_chunk=1024):
         AppCore.__init__(self, debug, log, access_log, backlog, send_chunk,
                          max_request_line=max_request_line, max_header_line=max_header_line,
                          max_headers=max_headers, max_head=max_head, max_body=max_body,
                          head_timeout=head_timeout, idle_timeout=idle_timeout,
                          send_timeout=send_timeout, max_connections=max_connections,
-                         read_size=read_size)
+                         read_size=read_size, min_free=min_free)
         self._server = None
         self._conns = {}
         self._refused = [None] * _REFUSED     # MicroPython: see _refuse

@@ -302,10 +302,11 @@ if sys.argv[-1] == "sync":
     from ahttp.sync import HTTPServer
 else:
     from ahttp import HTTPServer
-app = HTTPServer(max_connections=3, debug=True)
+app = HTTPServer(max_connections=3, debug=True, min_free=0)
 names = dir(app)
 print([n for n in ("stop", "static", "mount", "url_for", "route", "add_route") if n not in names])
-print(app.stop == app.stop, app.static == app.static, app.limits.max_connections, app.debug)
+print(app.stop == app.stop, app.static == app.static, app.limits.max_connections, app.debug,
+      app.limits.min_free, HTTPServer().limits.min_free)
 try:
     HTTPServer(max_conections=3)
 except TypeError:
@@ -326,7 +327,8 @@ def test_app_methods_are_real_and_options_are_named(tmp_path, interp, variant):
         paths = ([NO_ASYNCIO] if variant == "sync" else []) + [ROOT, ".frozen"]
         env = dict(os.environ, MICROPYPATH=":".join(paths))
     out = subprocess.run(cmd, env=env, capture_output=True, timeout=30)
-    assert out.stdout.decode().split("\n")[:3] == ["[]", "True True 3 True", "TypeError"], out
+    assert out.stdout.decode().split("\n")[:3] == ["[]", "True True 3 True 0 4096",
+                                                       "TypeError"], out
 
 
 def test_named_option_defaults_are_the_limits():
