@@ -4,16 +4,16 @@ The package's public names are read from the code on CPython: every name a
 module defines (or lists in __all__) that does not start with `_`, and every
 public method and attribute of its public classes (class members, the
 `self.x = ...` of their methods, and what they answer through __getattr__
-from a `_cold` module, which dir() does not show). Each one must be in
+from a `_cold` module, which dir() does not show; a module's names that its
+own __getattr__ loads on first use too). Each one must be in
 docs/api.md, in its module's (or class's) section, and in the module's
 stub; every function in the stubs must exist and take the parameters the
 real one takes (names, kinds, literal defaults, async or not). The
 documents must not point outside the repository or at files it lacks.
 
-Names that issue 19's handler work adds (the @app.get/post/... shortcuts,
-abort, HTTPServer's options as named keyword arguments) are stubbed and
-documented already; `test_issue_19_names_exist_as_stubbed` checks them
-against the code and passes once that work is merged.
+Issue 19's handler-contract names (the @app.get/post/... shortcuts, which
+AppCore.__getattr__ answers itself, abort, HTTPServer's options as named
+keyword arguments) are checked by `test_issue_19_names_exist_as_stubbed`.
 """
 import ast
 import glob
@@ -63,8 +63,9 @@ COLD = {
 }
 COLD["ahttp._app.AppCore"] = COLD.pop("AppCore")
 
-# Added by issue 19's handler work (branch i19a): stubbed and documented now,
-# checked against the code by test_issue_19_names_exist_as_stubbed.
+# Added by issue 19's handler work: checked against the code by
+# test_issue_19_names_exist_as_stubbed (HTTPServer.__init__ with its
+# options in any order, as the stubs make them keyword-only).
 # (Stubs mirror the code: the servers' shared methods are AppCore's, in
 # ahttp/_app.pyi; the async HTTPServer is in ahttp/server.pyi.) route(extension=True)
 # lets an extension method through the new method check; stop() returns an
@@ -81,7 +82,7 @@ for _v in SHORTCUTS + ("route", "add_route"):
 # HTTPServer's options as named keyword arguments (both servers)
 OPTIONS = ("debug", "log", "access_log", "backlog", "send_chunk", "max_request_line",
            "max_header_line", "max_headers", "max_head", "max_body", "head_timeout",
-           "idle_timeout", "send_timeout", "max_connections", "read_size")
+           "idle_timeout", "send_timeout", "max_connections", "read_size", "min_free")
 
 API_MD = os.path.join(ROOT, "docs", "api.md")
 
@@ -131,6 +132,21 @@ def _top_level_defs(tree):
     return out
 
 
+def _lazy_names(m, tree):
+    """Public names the module's own __getattr__ answers (loaded on first
+    use, so neither dir() nor the top-level definitions show them): the
+    string constants in that function which the module resolves."""
+    out = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+            for c in ast.walk(node):
+                if (isinstance(c, ast.Constant) and isinstance(c.value, str)
+                        and c.value.isidentifier() and not c.value.startswith("_")
+                        and hasattr(m, c.value)):
+                    out.add(c.value)
+    return out
+
+
 def _builtin_members(cls):
     """Members that come from a non-ahttp base (object, Exception, OSError)."""
     out = set()
@@ -171,6 +187,15 @@ def _dedent(src):
     return "\n".join(line[n:] for line in lines)
 
 
+def _answered(cls, name):
+    """What the class's own __getattr__ answers for `name` (not from its
+    cold module), on an object made without __init__; None if nothing."""
+    try:
+        return getattr(cls.__new__(cls), name, None)
+    except Exception:
+        return None
+
+
 def _cold_for(cls):
     """[(cold module, names)] for a class and its bases."""
     out = []
@@ -191,6 +216,7 @@ def public_names():
         tree = ast.parse(_read(_source_path(mod)))
         names = {n for n in _top_level_defs(tree) if not n.startswith("_")}
         names.update(getattr(m, "__all__", ()))
+        names.update(_lazy_names(m, tree))
         names.update(RE_EXPORTS.get(mod, ()))
         names = {n for n in names if (mod, n) not in NOT_API}
         table = {}
@@ -222,10 +248,11 @@ def test_the_inventory_finds_the_contract_names():
     assert {"method", "path", "query_string", "args", "params", "headers",
             "version", "client", "cookies", "content_length", "content_type",
             "read", "json", "form"} <= PUBLIC["ahttp"]["Request"]
-    assert {"EventSource", "Broadcaster"} <= set(PUBLIC["ahttp.sse"])
+    assert {"EventSource", "Broadcaster", "Full", "Lagged"} <= set(PUBLIC["ahttp.sse"])
     assert {"WebSocket", "ConnectionClosed"} <= set(PUBLIC["ahttp.ws"])
     assert {"HTTPServer", "HTTPResponse", "sendfile", "EventSource", "WebSocket",
-            "Connection"} <= set(PUBLIC["ahttp.sync"])
+            "Connection", "Broadcaster", "Full", "Lagged", "SSEError",
+            "ConnectionClosed"} <= set(PUBLIC["ahttp.sync"])
     assert {"TestClient", "read_form", "Sessions", "CORS", "BasicAuth",
             "Template"} <= {n for mod in PUBLIC.values() for n in mod}
 
@@ -242,13 +269,14 @@ def test_cold_names_resolve_on_a_real_object(key):
                  if inspect.isfunction(v) and not n.startswith("_")
                  and v.__module__ == mod.__name__}
     for n in names:
-        # in the cold module, or now a method of the class itself; the
-        # shortcuts come with issue 19's handler work
+        # in the cold module, now a method of the class itself, or
+        # answered by the class's __getattr__ itself (the shortcuts)
         assert (n in functions or "get_" + n in functions
                 or inspect.getattr_static(cls, n, None) is not None
-                or n in SHORTCUTS), (key, n)
+                or callable(_answered(cls, n))), (key, n)
     listed = {n for _, ns in COLD.values() for n in ns}
-    helpers = {"origin_path", "piece_frame"}    # called by the drivers, not attributes
+    # called by the drivers (load(module).name(...)), not attributes
+    helpers = {"origin_path", "piece_frame", "redirect", "decode_json", "utf8"}
     for f in functions:
         assert f in listed or f[4:] in listed or f in helpers, (
             "%s.%s is answered through __getattr__: list it in COLD" % (mod_name, f))
@@ -517,7 +545,11 @@ def _runtime(mod, qualname):
     for mod_name, names in _cold_for(cls):
         if meth in names:
             cm = importlib.import_module("ahttp." + mod_name)
-            return getattr(cm, meth, None), True
+            f = getattr(cm, meth, None)
+            if f is not None:
+                return f, True
+            # answered by __getattr__ itself (@app.get...): the bound callable
+            return _answered(cls, meth), False
     return None, False
 
 
@@ -595,8 +627,7 @@ def test_stubs_name_nothing_the_code_lacks():
 
 
 def test_issue_19_names_exist_as_stubbed():
-    """Passes once issue 19's handler work is merged: the HTTP-method
-    shortcuts on both servers, `from ahttp import abort`, and HTTPServer's
+    """Issue 19's handler work: the HTTP-method shortcuts on both servers, `from ahttp import abort`, and HTTPServer's
     options as named keyword arguments, as the stubs declare them."""
     problems = []
     found = {(mod, q): node for mod, q, node, _ in _stub_functions()}
