@@ -5,7 +5,7 @@ loaded on first use (module __getattr__), so `import ahttp.sync` on a port
 without asyncio loads none of the async driver, and importing ahttp never
 imports asyncio: the server does that when it starts.
 """
-from ._http import HTTPError
+from ._http import HTTPError, abort
 
 __version__ = "0.1.0"
 __all__ = ("HTTPServer", "HTTPResponse", "HTTPError", "Request", "sendfile",
@@ -20,16 +20,6 @@ def __getattr__(name):
         v = getattr(response, name)
     elif name == "Request":
         from .request import Request as v
-    elif name == "abort":
-        # (made on first use: a function here would be heap on every board)
-        def abort(status, message=None):
-            """Raise the HTTP error `status` (HTTPError) from anywhere in a
-            handler, or code it calls, on either server: the request is
-            answered `status`, with `message` (default: the status's
-            reason) as the plain-text body, as long as nothing was sent
-            yet. `abort(404)`, `abort(403, "no")`."""
-            raise HTTPError(status, message)
-        v = abort
     else:
         # MicroPython asks here before importing a submodule named in
         # `from . import name`: import it.
