@@ -9,7 +9,7 @@ watchdog task cancels connections whose deadline has passed.
 import gc
 import sys
 
-from ._http import HTTPError, RecvBuffer, body_framing, NO_ROOM
+from ._http import HTTPError, RecvBuffer, body_framing, NO_ROOM, LINGER_MS
 from ._app import AppCore
 from ._response import BUSY, FAIL, CLOSE, encode_value
 from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const
@@ -43,8 +43,9 @@ def _import_asyncio():
 
 
 _REFUSED = const(16)    # slots for refused clients: (socket, deadline) pairs
-# how long a refused client may take to read its answer and close: a slot
-# costs no task or memory, so longer than a lingering close's LINGER_MS
+# how long a refused client may take to read its 503 and close: a slot
+# costs no task or memory, so longer than a lingering close (LINGER_MS,
+# which a client waiting for the close after an error answer sees)
 _PARKED_MS = const(2000)
 _reserve = None     # MicroPython: freed to let a failed registration be undone
 
@@ -752,7 +753,7 @@ def _refuse(buf, s, ssl, data=BUSY):
             while i < _REFUSED:
                 if buf[i] is None:
                     buf[i] = s
-                    buf[i + 1] = ticks_add(ticks_ms(), _PARKED_MS)
+                    buf[i + 1] = ticks_add(ticks_ms(), LINGER_MS if data is None else _PARKED_MS)
                     return
                 i += 2
     except Exception:
