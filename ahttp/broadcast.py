@@ -80,10 +80,8 @@ class Broadcaster(BroadcastCore):
         socket when it can). The others, and any write that did not go out
         whole, are left to their stream's task, which is woken."""
         id = self._store(data, event, retry)
-        # (One stream used to be left to its task, which batched what was
-        # published between its turns: 0.60 of the floor against 0.25
-        # written here, when publish() cost 13 us. At 1.7 us, written here:
-        # 104k events/s against 72k, A/B 2026-11-30.)
+        # (Writing here beat leaving even one stream to its task, which
+        # batched between its turns: figures in commit e126f6a.)
         if self.subscribers and self._write_now(id):
             self._wake()
         return id

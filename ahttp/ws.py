@@ -18,10 +18,8 @@ asyncio = _import_asyncio()     # (uasyncio on MicroPython 1.20)
 # Reads for frame headers and small frames: 512 bytes. The rest of a big
 # payload is read straight into its block (_ws.FrameParser.room), so a
 # bigger read only leaves a bigger transient copy on the heap when that
-# block is taken: with 4 KB reads the 16 KB echo tests passed or failed at
-# 100-112k (ROMFS) as the layout fell, with 512 from 100k (108k whatever
-# the app's layout); and 16 B / 1 KB / 4 KB echo ran as fast or faster
-# (A/B, 3 rounds, 2026-12-01). Skipping input after an error reads more.
+# block is taken, and is no faster (figures: commit fc1fc97). Skipping
+# input after an error reads more.
 _READ_SIZE = const(512)
 _SKIP_SIZE = const(4096)
 
