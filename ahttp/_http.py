@@ -83,7 +83,7 @@ def abort(status, message=None):
 LIMITS = (("max_request_line", 2048), ("max_header_line", 2048),
           ("max_headers", 32), ("max_head", 4096), ("max_body", 16384),
           ("head_timeout", 10.0), ("idle_timeout", 20.0), ("send_timeout", 10.0),
-          ("max_connections", 24), ("read_size", 1024), ("min_free", 2048))
+          ("max_connections", 24), ("read_size", 1024), ("min_free", 4096))
 
 
 class Limits:

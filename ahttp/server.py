@@ -302,7 +302,7 @@ class HTTPServer(AppCore):
 
     def __init__(self, max_request_line=2048, max_header_line=2048, max_headers=32,
                  max_head=4096, max_body=16384, head_timeout=10, idle_timeout=20,
-                 send_timeout=10, max_connections=24, read_size=1024, min_free=2048,
+                 send_timeout=10, max_connections=24, read_size=1024, min_free=4096,
                  debug=False, log=None, access_log=None, backlog=32, send_chunk=1024):
         AppCore.__init__(self, debug, log, access_log, backlog, send_chunk,
                          max_request_line=max_request_line, max_header_line=max_header_line,

@@ -21,10 +21,14 @@ import importlib
 import inspect
 import os
 import re
+import sys
 
 import pytest
 
 from conftest import ROOT
+
+if ROOT not in sys.path:        # the package as it is in this checkout
+    sys.path.insert(0, ROOT)
 
 MODULES = ("ahttp", "ahttp.request", "ahttp.response", "ahttp.server",
            "ahttp.sse", "ahttp.ws", "ahttp.sync", "ahttp.auth", "ahttp.cors",
