@@ -182,6 +182,9 @@ class RecvBuffer:
             if gc.mem_free() < need:
                 gc.collect()
                 if gc.mem_free() < need:
+                    # every raise of one instance adds its frames to its
+                    # traceback (24 bytes each), which would grow for good
+                    NO_ROOM.__traceback__ = None
                     raise NO_ROOM
         self.taken = owner
 

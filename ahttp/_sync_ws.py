@@ -133,19 +133,26 @@ class WebSocket:
                 self._fail(e)
                 raise ConnectionClosed(e.code, e.reason)
             if event is None:
-                # the rest of a big payload straight into its block (see
-                # _ws.Parser.room)
-                room = proto.parser.room() if into else None
-                data = self._read(size, room)
-                if not data:
-                    self._finish(1006, self.close_reason or "connection lost")
-                    raise ConnectionClosed(1006, self.close_reason)
-                self._last_seen = ticks_ms()
-                self._ping_sent = None
-                if room is None:
-                    proto.feed(data)
-                else:
-                    proto.parser.filled(data)       # a count
+                try:
+                    # the rest of a big payload straight into its block (see
+                    # _ws.Parser.room)
+                    room = proto.parser.room() if into else None
+                    data = self._read(size, room)
+                    if not data:
+                        self._finish(1006, self.close_reason or "connection lost")
+                        raise ConnectionClosed(1006, self.close_reason)
+                    self._last_seen = ticks_ms()
+                    self._ping_sent = None
+                    if room is None:
+                        proto.feed(data)
+                    else:
+                        proto.parser.filled(data)       # a count
+                except MemoryError:
+                    # no heap for the message's block or its bytes: 1009,
+                    # as for one over the limit (see ws.WebSocket._receive)
+                    e = proto.too_big()
+                    self._fail(e)
+                    raise ConnectionClosed(e.code, e.reason)
                 continue
             kind = event[0]
             if kind == _ws.MESSAGE:

@@ -829,8 +829,14 @@ class Protocol:
                     return (MESSAGE, payload)
                 return (MESSAGE, bytes(payload))
         except MemoryError:
-            self._parts = self._utf8 = self._pv = None
-            raise ProtocolError(_CLOSE_TOO_BIG, "message too big")
+            raise self.too_big()
+
+    def too_big(self):
+        """The ProtocolError for a message the heap cannot take in (1009,
+        as one over the limit), what was taken of it dropped: next_event's,
+        and the driver's when reading or buffering its bytes fails."""
+        self._parts = self._utf8 = self._pv = None
+        return ProtocolError(_CLOSE_TOO_BIG, "message too big")
 
     # Outgoing frames (unmasked: this is the server side).
 

@@ -57,10 +57,17 @@ def _enqueue(self, s, idx):
     # unregister(), modify() and every later poll() dereference it: the
     # process dies. A second register() of the same socket completes such
     # an entry, after which it can be removed; _reserve makes room for it.
+    # And a wait on a closed socket fails at once (EBADF), as a read of it
+    # would: the unix port's poll never reports one, and the task would
+    # wait for good (a handler's child task that starts after its
+    # connection closed).
     global _reserve
     t = asyncio.core.cur_task
     e = self.map.get(id(s))
     if e is None:
+        f = getattr(s, "fileno", None)      # (a TLS socket has none)
+        if f is not None and f() < 0:
+            raise OSError(9)
         e = [None, None, s]
         e[idx] = t
         self.map[id(s)] = e
@@ -85,6 +92,22 @@ def _enqueue(self, s, idx):
         e[idx] = t
         self.poller.modify(s, 5)
     t.data = self
+
+
+def cancel(s):
+    # MicroPython: the tasks still waiting on socket s, which is about to
+    # close, are cancelled: they would wait for good on a closed socket,
+    # holding their memory. A handler's child task, or a read that
+    # asyncio.wait_for left running: asyncio's own reaches the awaitable
+    # only through a runner task, which can end without waiting on it (a
+    # MemoryError taking that wait, a cancel before it ran); seen under
+    # load, a WebSocket's closing read (docs/robustness.md). (Named after
+    # what it does to them: a name asyncio has interned already.)
+    e = _io_queue.map.get(id(s))
+    if e is not None:
+        for t in e[:2]:
+            if t is not None and t is not asyncio.core.cur_task:
+                t.cancel()
 
 
 class Stream(RecvBuffer):
@@ -614,11 +637,16 @@ class HTTPServer(AppCore):
             if st is not None and st.deadline is not None:
                 st.deadline = None      # (a first store could need memory)
             if st is None or st.task is not None:    # (detached: not ours to close)
+                if _io_queue is not None:
+                    cancel(wstream.s)
                 if (linger and self._rmv is not None and type(wstream) is asyncio.StreamReader
                         and getattr(wstream, "raw", None) is None and None in self._refused):
                     # MicroPython, no TLS, a slot free: the watchdog lingers
                     # (see _refuse), so this connection's memory is freed now
                     _refuse(self._refused, wstream.s, False, None)
+                    # (a client that has sent all and closed its side is
+                    # closed now, not at the watchdog's next round)
+                    _drop_refused(self._refused, self._rmv)
                 else:
                     try:
                         if linger:

@@ -154,31 +154,39 @@ class WebSocket:
                 await self._fail(e)
                 raise ConnectionClosed(e.code, e.reason)
             if event is None:
-                # the rest of a big payload straight into its block, if the
-                # reader can (the server's can; see _ws.Parser.room)
-                room = proto.parser.room() if into else None
                 try:
+                    # the rest of a big payload straight into its block, if
+                    # the reader can (the server's can; see _ws.Parser.room)
+                    room = proto.parser.room() if into else None
+                    try:
+                        if room is None:
+                            data = await reader.read(size)
+                        else:
+                            data = await reader.readinto(room)      # a count
+                    except asyncio.CancelledError:
+                        if self._abort is None:
+                            raise
+                        t = _current_task()
+                        if hasattr(t, "uncancel"):
+                            t.uncancel()
+                        data = b""
+                    except (OSError, EOFError):
+                        data = b""
+                    if not data:
+                        self._finish(1006, self._abort or "connection lost")
+                        raise ConnectionClosed(1006, self.close_reason)
+                    self._last_seen = ticks_ms()
                     if room is None:
-                        data = await reader.read(size)
+                        proto.feed(data)
                     else:
-                        data = await reader.readinto(room)      # a count
-                except asyncio.CancelledError:
-                    if self._abort is None:
-                        raise
-                    t = _current_task()
-                    if hasattr(t, "uncancel"):
-                        t.uncancel()
-                    data = b""
-                except (OSError, EOFError):
-                    data = b""
-                if not data:
-                    self._finish(1006, self._abort or "connection lost")
-                    raise ConnectionClosed(1006, self.close_reason)
-                self._last_seen = ticks_ms()
-                if room is None:
-                    proto.feed(data)
-                else:
-                    proto.parser.filled(data)
+                        proto.parser.filled(data)
+                except MemoryError:
+                    # no heap for the message's block or for its bytes: the
+                    # peer is told the message is too big for this server
+                    # (1009), as next_event does, never 1011
+                    e = proto.too_big()
+                    await self._fail(e)
+                    raise ConnectionClosed(e.code, e.reason)
                 continue
             kind = event[0]
             if kind == _ws.MESSAGE:

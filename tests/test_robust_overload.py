@@ -32,7 +32,7 @@ LAYOUTS = {
     "romfs-96k": ("micropython-romfs", "96k"),
     "romfs-128k": ("micropython-romfs", "128k"),
     "mpy-96k": ("micropython", "96k"),
-    "source-112k": ("micropython", "112k"),
+    "source-120k": ("micropython", "120k"),
     "cpython": ("cpython", None),
 }
 
@@ -53,14 +53,20 @@ def start(start_app, mpy_dir, layout):
     return start_app(APP, runtime, heapsize=heap, extra_path=extra, env=env)
 
 
-def mem(app):
-    """The server's heap in use after a collection (None on CPython)."""
+def state(app):
+    """The server's /_mem: heap in use after a collection ("alloc"), open
+    connections ("conns"), sockets a task waits on ("waits"); the
+    MicroPython figures are None on CPython."""
     for _ in range(5):
         try:
-            return json.loads(asyncio.run(_get_body(app.port, b"/_mem")))["alloc"]
+            return json.loads(asyncio.run(_get_body(app.port, b"/_mem")))
         except ValueError:          # a 503: the heap was short just then
             time.sleep(0.5)
     raise AssertionError("/_mem never answered: " + app.log()[-2000:])
+
+
+def mem(app):
+    return state(app)["alloc"]
 
 
 async def _get_body(port, path):
@@ -85,12 +91,13 @@ def served_after(app, n=30, within=15.0):
 
 
 def warm_up(app, layout):
-    """Every kind of exchange (loading what each needs), then a burst of
-    the mixed load: the heap's idle level counts what stays after, such as
-    the poll set's and asyncio's tables sized for 20 clients (from source
-    at 256k: +3.8 KB after the first 8 s of load, then within 1.4 KB for 8
-    more rounds)."""
-    for kind in kinds(layout):
+    """Every kind of exchange and the error paths (loading what each
+    needs), then a burst of the mixed load: the heap's idle level counts
+    what stays after, such as the poll set's and asyncio's tables sized for
+    20 clients (from source at 256k: +3.8 KB after the first 8 s of load,
+    then within 1.4 KB for 8 more rounds)."""
+    extra = ["bad"] + (["ws_oversize"] if "ws" in kinds(layout) else [])
+    for kind in kinds(layout) + extra:
         for _ in range(5):      # (a 503 when its module found no room yet)
             if asyncio.run(hostile.exchange(kind, app.port)) == "ok":
                 break
@@ -112,10 +119,12 @@ def floor(app):
 
 @pytest.mark.parametrize("layout,sockets", [
     ("romfs-64k", 20), ("romfs-64k", 100), ("romfs-64k", 500),
-    ("mpy-96k", 100), ("source-112k", 100), ("cpython", 500)])
+    ("mpy-96k", 100), ("source-120k", 100), ("cpython", 500)])
 def test_slowloris_leaves_the_server_alive_and_serving(start_app, mpy_dir, layout, sockets):
     app = start(start_app, mpy_dir, layout)
-    made = hostile.slowloris(app.port, sockets, 20)
+    # (12 s: six head timeouts of the app; the segfault this guards
+    # against came within seconds)
+    made = hostile.slowloris(app.port, sockets, 12)
     # (past what the server holds and the listen backlog, connects wait)
     assert made >= min(sockets, 50), made
     assert app.alive(), app.log()[-3000:]
@@ -136,9 +145,13 @@ def _bad(tally):
 @pytest.mark.parametrize("layout", ["romfs-96k", "romfs-72k", "cpython"])
 def test_mixed_load_then_idle_comes_back(start_app, mpy_dir, layout):
     app = start(start_app, mpy_dir, layout)
+    t0 = time.monotonic()
     warm_up(app, layout)
     idle = floor(app)
-    tally = asyncio.run(hostile.mixed(app.port, 60, 20, WWW, kinds(layout)))
+    # (60 s where a leak shows most, on the heap with every route; the
+    # others are checks of the same code at a smaller heap and on CPython)
+    seconds = {"romfs-96k": 60, "romfs-72k": 30}.get(layout, 20)
+    tally = asyncio.run(hostile.mixed(app.port, seconds, 20, WWW, kinds(layout)))
     assert app.alive(), app.log()[-3000:]
     total = sum(tally.values())
     assert total > 500, tally
@@ -151,16 +164,24 @@ def test_mixed_load_then_idle_comes_back(start_app, mpy_dir, layout):
     assert cut <= total // 10, tally     # (measured up to 5.1 % at ROMFS 96k)
     time.sleep(10)
     assert hostile.gets(app.port, 3, 0.5) == ["ok"] * 3, app.log()[-3000:]
+    # nothing left behind: no connection but /_mem's own, no task waiting
+    # on a socket but the accept loop (a wait asyncio.wait_for left behind
+    # once waited for good on a closed socket)
+    now = state(app)
+    assert now["conns"] == 1, now
+    assert now["waits"] in (1, None), now
     if idle is not None:
-        # (2 KB is the target; the tables sized for 20 clients still grew
-        # after the 15 s warm-up at ROMFS 96k: +5.6 KB seen once. A leak
-        # grows every run: see docs/robustness.md)
+        # (2 KB is the target. Measured at ROMFS 96k, 12 rounds of 10 s:
+        # the idle level takes one of two values 3.0 KB apart, with no
+        # drift. A leak grows every run: before the fixes in docs/
+        # robustness.md it drifted by +8 KB in a 60 s run.)
         after = floor(app)
-        assert after - idle <= 6144, (idle, after, tally)
+        assert after - idle <= 5120, (idle, after, tally)
     # logging under overload is a count per interval, not a traceback per
     # failure
     log = app.log()
-    assert log.count("Traceback") <= 10 * (70 // 10 + 2), log[-3000:]
+    windows = int(time.monotonic() - t0) // 10 + 2
+    assert log.count("Traceback") <= 10 * windows, log[-3000:]
 
 
 @pytest.mark.parametrize("layout", ["romfs-64k", "romfs-128k", "cpython"])
@@ -170,4 +191,18 @@ def test_sse_subscribers_beyond_the_heap_get_a_stream_or_a_whole_503(start_app, 
     assert not _bad(tally), (tally, app.log()[-3000:])
     assert tally.get("sse: ok", 0) >= 1, tally
     assert app.alive()
+    assert hostile.gets(app.port, 3, 0.2) == ["ok"] * 3
+
+
+@pytest.mark.parametrize("layout", ["source-120k", "cpython"])
+def test_a_task_a_handler_leaves_on_its_connection_ends_with_it(start_app, mpy_dir, layout):
+    # (MicroPython: a read left waiting on a socket the server then closes
+    # would wait for good, its memory with it; the server cancels it)
+    app = start(start_app, mpy_dir, layout)
+    for _ in range(3):
+        assert asyncio.run(_get_body(app.port, b"/child")) == b"ok"
+    time.sleep(1)
+    now = state(app)
+    assert now["children"] == 0, now
+    assert now["waits"] in (1, None), now
     assert hostile.gets(app.port, 3, 0.2) == ["ok"] * 3

@@ -2,8 +2,8 @@
 2 KB POST echo, static files, SSE and a WebSocket echo, as a board's app
 serves them. Kept small: it runs at the smallest heaps the docs give.
 
-GET /_mem reports the heap in use after a collection (MicroPython) and the
-server's open connections.
+GET /_mem reports the heap in use after a collection (MicroPython), the
+server's open connections and the sockets tasks wait on.
 """
 import asyncio
 import gc
@@ -29,8 +29,26 @@ async def mem(reader, writer, request):
         import micropython
         micropython.qstr_info()     # into the log
     gc.collect()
+    # waits: sockets some task waits on (MicroPython's asyncio poll set)
+    core = getattr(asyncio, "core", None)
+    q = getattr(core, "_io_queue", None)
     return {"alloc": gc.mem_alloc() if hasattr(gc, "mem_alloc") else None,
-            "conns": len(app._conns)}
+            "conns": len(app._conns), "waits": len(q.map) if q else None,
+            "children": sum(1 for t in children if not t.done()),
+            # (what waits, when more than the accept loop does: for the
+            # message of a failing test)
+            "waiting": [repr(t.coro) for e in q.map.values() for t in e[:2] if t]
+            if q and len(q.map) > 1 else None}
+
+
+children = []
+
+
+@app.route("GET", "/child")
+async def child(reader, writer, request):
+    # a handler that leaves a task reading its connection behind
+    children.append(asyncio.create_task(reader.read(100)))
+    return "ok"
 
 
 @app.route("POST", "/echo")
