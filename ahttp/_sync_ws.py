@@ -148,8 +148,10 @@ class WebSocket:
                     else:
                         proto.parser.filled(data)       # a count
                 except MemoryError:
-                    # no heap for the message's block or its bytes: 1009,
-                    # as for one over the limit (see ws.WebSocket._receive)
+                    # a big payload's block holds the heap: 1009, as for one
+                    # over the limit (see ws.WebSocket._receive)
+                    if proto.parser._whole is None:
+                        raise
                     e = proto.too_big()
                     self._fail(e)
                     raise ConnectionClosed(e.code, e.reason)

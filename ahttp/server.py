@@ -640,9 +640,21 @@ class HTTPServer(AppCore):
                 if _io_queue is not None:
                     cancel(wstream.s)
                 if (linger and self._rmv is not None and type(wstream) is asyncio.StreamReader
-                        and getattr(wstream, "raw", None) is None and None in self._refused):
-                    # MicroPython, no TLS, a slot free: the watchdog lingers
-                    # (see _refuse), so this connection's memory is freed now
+                        and getattr(wstream, "raw", None) is None):
+                    # MicroPython, no TLS: the watchdog lingers in a slot
+                    # (see _refuse), so this connection's memory is freed
+                    # now. While every slot is taken, wait for one: a
+                    # lingering read here needs memory a full heap may not
+                    # have, and a close with the request unread resets the
+                    # answer. (`linger` counts the waits: every name is a
+                    # word of this frame.)
+                    linger = 25
+                    try:
+                        while None not in self._refused and linger:
+                            await asyncio.sleep_ms(20)
+                            linger -= 1
+                    except BaseException:
+                        pass
                     _refuse(self._refused, wstream.s, False, None)
                     # (a client that has sent all and closed its side is
                     # closed now, not at the watchdog's next round)

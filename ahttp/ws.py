@@ -181,9 +181,11 @@ class WebSocket:
                     else:
                         proto.parser.filled(data)
                 except MemoryError:
-                    # no heap for the message's block or for its bytes: the
-                    # peer is told the message is too big for this server
-                    # (1009), as next_event does, never 1011
+                    # while a big payload comes in, its block holds the heap:
+                    # the peer is told the message is too big for this
+                    # server (1009), as next_event does, never 1011
+                    if proto.parser._whole is None:
+                        raise
                     e = proto.too_big()
                     await self._fail(e)
                     raise ConnectionClosed(e.code, e.reason)
