@@ -94,12 +94,53 @@ def encode_fields(headers):
 
 
 def encode_value(value, request, head_only):
-    """Fast path for a handler returning str, bytes, dict or list:
-    (bytes to write, whether the connection stays open, a body to write
-    after them or None). A small body is joined to the head (one write); a
-    larger one goes out on its own, so no head+body copy has to find room
-    in a fragmented heap. None for any other value (the general path
-    handles it)."""
+    """The one path for what a handler returns (see make_response for the
+    shapes): str, bytes, dict or list, alone or in a tuple (body, status),
+    (body, headers) or (body, status, headers). Returns (bytes to write,
+    whether the connection stays open, a body to write after them or None,
+    the status). A small body is joined to the head (one write); a larger
+    one goes out on its own, so no head+body copy has to find room in a
+    fragmented heap. None for anything else, or a value this cannot encode
+    (the general path, HTTPResponse, answers or refuses it): the bytes are
+    those HTTPResponse would send."""
+    status = 200
+    fields = b""
+    ctype = _TYPES      # (no Content-Type header given)
+    if type(value) is tuple:
+        n = len(value)
+        headers = None
+        if n == 3:
+            value, status, headers = value
+        elif n == 2:
+            value, status = value
+            if type(status) is not int:
+                status, headers = 200, status
+        else:
+            return None
+        if type(status) is not int or status < 200 or status > 599 or status == 204 \
+                or status == 304:
+            return None
+        if headers:
+            if type(headers) is dict:
+                headers = headers.items()
+            elif type(headers) is not list:
+                return None
+            pairs = []
+            try:
+                for k, v in headers:
+                    low = k.lower()
+                    if low == "content-type":
+                        ctype = v
+                    elif low == "content-length":
+                        return None
+                    else:
+                        pairs.append((k, str(v)))
+                if ctype is not _TYPES and ctype:
+                    _check(ctype)
+                if pairs:
+                    fields = encode_fields(pairs)
+            except (ValueError, TypeError, AttributeError):
+                return None     # refused (a 500, logged) by the general path
     t = type(value)
     if t is str:
         body = value
@@ -132,13 +173,20 @@ def encode_value(value, request, head_only):
         conn = _CLOSE_H
     # one formatting, no intermediate pieces: this runs for every request
     # the fast path answers
-    prefix = _P200[ct]
+    if ctype is _TYPES:
+        prefix = _P200[ct] if status == 200 else head_prefix(status, _TYPES[ct])
+    else:
+        prefix = head_prefix(status, ctype)
     if head_only or n > 512:
         if not head_only and type(body) is str:
             body = memoryview(body)
-        return (b"%sContent-Length: %d\r\n%s\r\n" % (prefix, n, conn), keep,
-                None if head_only else body)
-    return b"%sContent-Length: %d\r\n%s\r\n%s" % (prefix, n, conn, body), keep, None
+        return (b"%sContent-Length: %d\r\n%s%s\r\n" % (prefix, n, conn, fields), keep,
+                None if head_only else body, status)
+    return (b"%sContent-Length: %d\r\n%s%s\r\n%s" % (prefix, n, conn, fields, body), keep,
+            None, status)
+
+
+_TYPES = (HTML, _OCTET, _JSON)
 
 # What a server at its connection cap answers before closing.
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nServer: ahttp\r\n"

@@ -43,13 +43,14 @@ def encode_data(data):
     return json.dumps(data, separators=(",", ":"))
 
 
-# The shapes a broadcaster publishes most, one format each: bytes on
-# MicroPython (bytes % str gives one object, no encode()), str on CPython.
-_ID_DATA = "id: %d\ndata: %s\n\n"
-_EVENT_ID_DATA = "event: %s\n" + _ID_DATA
+# The shapes sent most (one line of data; an int id or none; an event
+# name or none), one format each: bytes on MicroPython (bytes % str gives
+# one object, no encode()), str on CPython. Index: 1 for an id, 2 for an
+# event name.
+_FORMATS = ("data: %s\n\n", "id: %d\ndata: %s\n\n", "event: %s\ndata: %s\n\n",
+            "event: %s\nid: %d\ndata: %s\n\n")
 if MICROPYTHON:
-    _ID_DATA = _ID_DATA.encode()
-    _EVENT_ID_DATA = _EVENT_ID_DATA.encode()
+    _FORMATS = tuple(f.encode() for f in _FORMATS)
 
 
 def encode_event(data=None, event=None, id=None, retry=None):
@@ -59,16 +60,19 @@ def encode_event(data=None, event=None, id=None, retry=None):
     data. `data=None` sends no data lines (a browser then dispatches nothing,
     but `id` and `retry` still take effect); `data=""` sends an empty event.
     """
-    # What a broadcaster publishes most (one line of data, an int id) in a
-    # function of few names: its frame stays on the C stack (see
-    # broadcast.Broadcaster._write_now; figures in commit 12ae0bc).
+    # The common shapes in a function of few names, one formatting each:
+    # its frame stays on the C stack (see broadcast.Broadcaster._write_now;
+    # figures in commit 12ae0bc), and an event costs one allocation.
     if data is not None and type(data) is not str:
         data = encode_data(data)
-    if data and type(id) is int and retry is None and "\n" not in data and "\r" not in data:
+    if (data and retry is None and (id is None or type(id) is int)
+            and "\n" not in data and "\r" not in data):
         if event is None:
-            data = _ID_DATA % (id, data)
+            data = (_FORMATS[0] % data) if id is None else (_FORMATS[1] % (id, data))
         else:
-            data = _EVENT_ID_DATA % (_text(event, "event"), id, data)
+            event = _text(event, "event")
+            data = (_FORMATS[2] % (event, data) if id is None
+                    else _FORMATS[3] % (event, id, data))
         return data if MICROPYTHON else data.encode()
     return _encode_event(data, event, id, retry)
 

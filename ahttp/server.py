@@ -283,6 +283,22 @@ class Stream(RecvBuffer):
             self.deadline = None
             self.drainer = None
 
+    if MICROPYTHON:
+        _bounded = drain
+
+        def drain(self):
+            """MicroPython's stream writes to the socket at once and keeps
+            only what it refused in out_buf: with nothing there, nothing
+            can time out, and a drain is one pass of the scheduler (a loop
+            of writes still lets other tasks run). That pass is asyncio's
+            own sleep_ms(0) in this one generator: no second coroutine
+            (asyncio's drain), no deadline to set and clear. Otherwise the
+            wait bounded by send_timeout. (A generator, not the bare
+            sleep_ms(0): wait_for() and create_task() take it.)"""
+            if getattr(self._s, "out_buf", True):
+                return (yield from self._bounded())
+            yield from asyncio.sleep_ms(0)
+
     def close(self):
         self.closed = True
         self._s.close()
@@ -587,7 +603,7 @@ class HTTPServer(AppCore):
                         st.write(enc[0])
                         if enc[2] is not None:
                             st.write(enc[2])
-                        st.status = 200
+                        st.status = enc[3]
                         if not has_out_buf or wstream.out_buf:
                             st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
                             await wstream.drain()

@@ -140,7 +140,18 @@ class EventSource:
     async def send(self, data=None, event=None, id=None, retry=None):
         """Send one event. Raises SSEError (a ValueError) for a field that
         cannot be encoded, OSError when the client is gone or too slow."""
-        await self._send(encode_event(data, event, id, retry))
+        data = encode_event(data, event, id, retry)
+        if self._lock is not None or self.closed:
+            await self._send(data)     # a heartbeat may be sending; or raise
+            return
+        # (_send's write and _flush's drain, inline: one coroutine per
+        # event, which is what a handler's loop of sends pays for)
+        try:
+            self.writer.write(data)
+            await self.writer.drain()
+        except BaseException as e:   # OSError, or cancelled by the server
+            self._fail(e)
+            raise
 
     async def comment(self, text=""):
         """Send a comment line (clients ignore it)."""

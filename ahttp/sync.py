@@ -702,7 +702,7 @@ class HTTPServer(AppCore):
                 c.write(enc[0])
                 if enc[2] is not None:
                     c.write(enc[2])
-                c.status = 200
+                c.status = enc[3]
                 if self.access_log is not None:
                     self.access(request, c)
                 if not enc[1]:

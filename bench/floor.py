@@ -8,7 +8,9 @@ The byte after "GET /" picks the canned behaviour, so the other benchmark
 cases have a floor too: `/s...` the SSE fan-out (one task per client, a
 ring of encoded events, a producer publishing one event per scheduler
 pass), `/w...` a WebSocket echo (handshake, frame parse, unmask, echo),
-`/static/NAME` a file from BENCH_STATIC streamed in 4 KB reads,
+`/es?n=N[&f=1]` N SSE events written and drained one by one (with
+`event:` and `id:` fields when f=1), `/static/NAME` a file from
+BENCH_STATIC streamed in 4 KB reads,
 `/_mem` the heap after gc.collect(), `/_produce?on=1|0` starts and stops
 the SSE producer. Everything else is the canned hello response.
 Env: AHTTP_HOST, AHTTP_PORT, AHTTP_CLOSE, BENCH_STATIC.
@@ -93,6 +95,9 @@ async def special(r, w, head, rest):
     if c == 115 and target.startswith(b"/sse"):
         await sse(w)
         return 0
+    if c == 101:                                 # "e": an event loop
+        await events(w, target)
+        return 0
     if c == 119:                                 # "w"
         await ws(r, w, head, rest)
         return 0
@@ -123,6 +128,27 @@ async def sse(w):
                 await wake.wait()
     finally:
         state["subs"] -= 1
+
+
+async def events(w, target):
+    # /es?n=N[&f=1]: N events written one by one, each drained (what a
+    # handler looping over EventSource.send does), then the end of stream
+    q = target.split(b"?", 1)[1] if b"?" in target else b""
+    n = 2000
+    fields = False
+    for kv in q.split(b"&"):
+        if kv.startswith(b"n="):
+            n = int(kv[2:])
+        elif kv == b"f=1":
+            fields = True
+    w.write(SSE_HEAD)
+    await w.drain()
+    for i in range(n):
+        if fields:
+            w.write(b"event: tick\nid: %d\ndata: event %d\n\n" % (i, i))
+        else:
+            w.write(b"data: event %d\n\n" % i)
+        await w.drain()
 
 
 async def producer():

@@ -238,6 +238,54 @@ def sse_fanout(port, clients, duration, warmup_timeout=8.0, path="/sse"):
             pass
 
 
+# -- SSE event loop -------------------------------------------------------------
+
+EVENT_MARK = b"data: event"
+
+
+async def _sse_loop(port, clients, duration, path):
+    count = [0]
+    stop = [False]
+
+    async def client():
+        while not stop[0]:
+            reader, writer = await asyncio.open_connection(HOST, port)
+            try:
+                writer.write(_request(path))
+                tail = b""
+                while True:
+                    data = await reader.read(65536)
+                    if not data:
+                        break
+                    s = tail + data
+                    count[0] += s.count(EVENT_MARK)
+                    tail = s[-(len(EVENT_MARK) - 1):]
+            finally:
+                writer.close()
+
+    tasks = [asyncio.ensure_future(client()) for _ in range(clients)]
+    t0 = time.monotonic()
+    try:
+        await asyncio.sleep(duration)
+        rate = count[0] / (time.monotonic() - t0)
+    finally:
+        stop[0] = True
+        for t in tasks:
+            t.cancel()
+        res = await asyncio.gather(*tasks, return_exceptions=True)
+    for r in res:
+        if isinstance(r, Exception):
+            raise r
+    return rate
+
+
+def sse_loop(port, clients, duration, path="/es?n=2000"):
+    """Events/s received by `clients` clients together, each opening stream
+    after stream of a fixed number of events (the server's handler loops
+    over EventSource.send, then returns)."""
+    return asyncio.run(_sse_loop(port, clients, duration, path))
+
+
 # -- WebSocket echo ------------------------------------------------------------
 
 def ws_frame(payload):

@@ -63,6 +63,20 @@ THROUGHPUT = [
     ("ttfe1", "SSE time to first event, 1 client", "ms", False),
     ("ttfe10", "SSE time to first event, 10 clients (median)", "ms", False),
     ("ttfe50", "SSE time to first event, 50 clients (median)", "ms", False),
+    ("shape_dict", "`return {\"hello\": \"world\"}`, keep-alive, 10 connections", "req/s", True),
+    ("shape_tuple", "`return body, 200, {\"Content-Type\": ...}`, keep-alive, 10 connections",
+     "req/s", True),
+    ("shape_resp", "`await HTTPResponse(..., body=...).send(writer)`, keep-alive, "
+     "10 connections", "req/s", True),
+    ("shape_stream", "`HTTPResponse` head, then `writer.write()` x2, keep-alive, "
+     "10 connections", "req/s", True),
+    ("shape_file", "`HTTPResponse` head, then `sendfile()` of 14 B, keep-alive, "
+     "10 connections", "req/s", True),
+    ("es1", "`EventSource.send()` loop, 2,000 events per stream, 1 client", "events/s", True),
+    ("es10", "`EventSource.send()` loop, 2,000 events per stream, 10 clients", "events/s",
+     True),
+    ("esf1", "`EventSource.send(..., event=, id=)` loop, 1 client", "events/s", True),
+    ("esf10", "`EventSource.send(..., event=, id=)` loop, 10 clients", "events/s", True),
     ("ws16", "WebSocket echo, 16 B messages", "msg/s", True),
     ("ws4k", "WebSocket echo, 4 KB messages", "msg/s", True),
     ("static", "Static file, 1 MB", "MB/s", True),
@@ -88,6 +102,15 @@ MEMORY = [
 # with: the floor and microdot leave TCP_NODELAY off (the socket default)
 BASE_ROW = {"sse10n": "sse10"}
 
+# what users write (bench/apps/ahttp_app.py, BENCH_FEATURES=shapes): path
+# per row; the floor answers each with its canned hello (the es rows: its
+# loop of written and drained events); microdot has no such routes
+SHAPES = {"shape_dict": "/s/dict", "shape_tuple": "/s/tuple", "shape_resp": "/s/resp",
+          "shape_stream": "/s/stream", "shape_file": "/s/file"}
+EVENT_LOOPS = {"es1": (1, "/es?n=2000"), "es10": (10, "/es?n=2000"),
+               "esf1": (1, "/es?n=2000&f=1"), "esf10": (10, "/es?n=2000&f=1")}
+NO_MICRODOT = set(SHAPES) | set(EVENT_LOOPS)
+
 # (row, compared with, threshold, kind): kind "ratio" = ahttp/floor >= t,
 # "max" = ahttp value <= t (in the row's unit)
 TARGETS = {
@@ -111,6 +134,8 @@ def prepare(tmp):
     os.makedirs(static)
     with open(os.path.join(static, "big.bin"), "wb") as f:
         f.write(os.urandom(FILE_SIZE))
+    with open(os.path.join(static, "small.txt"), "wb") as f:
+        f.write(b"Hello, world!\n")
     py = os.path.join(tmp, "py")
     mpy = os.path.join(tmp, "mpy")
     os.makedirs(py)
@@ -424,6 +449,33 @@ def run_hello(cfg, res, runtime, server, rep):
         except OSError as e:
             res.errors.append("%s %s hello: %s" % (runtime, server, e))
             log("  error %s" % e)
+
+
+def run_shapes(cfg, res, runtime, server, rep):
+    """The rows of what users write: each return shape at 10 keep-alive
+    connections, and EventSource.send loops."""
+    try:
+        with Server(cfg.env, server, runtime, features="shapes") as srv:
+            for row, path in SHAPES.items():
+                if cfg.wrk:
+                    fn, args = wrk_rate, (cfg.wrk, srv.port, path, 10, cfg.duration, False)
+                else:
+                    fn, args = L.http_load, (srv.port, path, 10, cfg.duration, False)
+                v = attempt(res, "%s %s %s" % (runtime, server, row), fn, *args, srv=srv)
+                res.add(runtime, row, server, rep, v)
+            for row, (clients, path) in EVENT_LOOPS.items():
+                v = attempt(res, "%s %s %s" % (runtime, server, row), L.sse_loop, srv.port,
+                            clients, cfg.duration, path, srv=srv)
+                res.add(runtime, row, server, rep, v)
+            log("  %s %-9s shapes %s, es %s" % (
+                runtime, server,
+                "/".join(fmt_num(res.values.get((runtime, r, server), {}).get(rep))
+                         for r in SHAPES),
+                "/".join(fmt_num(res.values.get((runtime, r, server), {}).get(rep))
+                         for r in EVENT_LOOPS)))
+    except OSError as e:
+        res.errors.append("%s %s shapes: %s" % (runtime, server, e))
+        log("  error %s" % e)
 
 
 def run_full(cfg, res, runtime, server, rep):
@@ -814,6 +866,9 @@ def main(argv):
                     run_hello(cfg, res, runtime, "ahttp-sync", rep)
                 for server in order:
                     run_full(cfg, res, runtime, server, rep)
+                for server in order:
+                    if server != "microdot":
+                        run_shapes(cfg, res, runtime, server, rep)
                 res.finish_repeat(runtime, rep)
         if "mp" in cfg.runtimes:
             log("memory (%.0f s so far)" % (time.monotonic() - started))

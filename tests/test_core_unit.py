@@ -397,20 +397,70 @@ class _Req:
 
 def test_encode_value_fast_path_bytes():
     from ahttp._response import encode_value
-    head, keep, rest = encode_value("h\u00e9", _Req(), False)
+    head, keep, rest, status = encode_value("h\u00e9", _Req(), False)
     assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: text/html; "
                     b"charset=utf-8\r\nContent-Length: 3\r\n\r\nh\xc3\xa9")
     assert keep is True and rest is None
-    head, keep, rest = encode_value({"a": 1}, _Req(False), True)    # HEAD, closing
+    head, keep, rest, status = encode_value({"a": 1}, _Req(False), True)    # HEAD, closing
     assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/json"
                     b"\r\nContent-Length: 8\r\nConnection: close\r\n\r\n")
     assert keep is False and rest is None
     big = b"x" * 600                                                # body written apart
-    head, keep, rest = encode_value(big, _Req(True, "1.0"), False)
+    head, keep, rest, status = encode_value(big, _Req(True, "1.0"), False)
     assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/"
                     b"octet-stream\r\nContent-Length: 600\r\nConnection: keep-alive\r\n\r\n")
-    assert rest is big
+    assert rest is big and status == 200
     assert encode_value(3.5, _Req(), False) is None
+
+
+class _AppReq(_Req):
+    app = None
+
+
+# every shape the fast path takes, and some it must leave to HTTPResponse
+_SHAPES = [
+    "Hello", b"\x00\x01", {"a": [1, 2]}, [1, "x"], "x" * 700,
+    ("Hello", 201), ("Hello", 404, {"Content-Type": "text/plain"}),
+    ({"ok": True}, {"X-A": "1", "Content-Type": "text/html"}),
+    (b"raw", [("X-B", 2), ("content-type", "image/png")]),
+    ("Hello", 200, {"Content-Type": ""}), ("Hello", 200, {"content-length": "5"}),
+    ("x" * 700, 500, [("X-C", "y")]), ("Hello", 204), (None, 404), ("a", "b", "c"),
+    ("Hello", 200, {"X-Bad": "a\r\nb"}), ("Hello", 200, [("X-A",)]), ("Hello", 99),
+    (bytearray(b"ba"), 200), ("Hello", 200, ("X-A", "1")),
+]
+
+
+class _Log:
+    def log_exception(self, exc):
+        pass
+
+
+def test_encode_value_sends_what_httpresponse_sends():
+    # one path for returned values: the fast path's bytes (or its refusal,
+    # None) are exactly the general path's
+    from ahttp._response import encode_value, make_response, BaseResponse
+    for value in _SHAPES:
+        for keep, version, head_only in [(True, "1.1", False), (False, "1.1", False),
+                                         (True, "1.0", False), (True, "1.1", True)]:
+            req = _AppReq(keep, version)
+            req.app = _Log()
+            enc = encode_value(value, req, head_only)
+            if enc is None:
+                continue    # left to the general path
+            resp = make_response(BaseResponse, value)
+            general = resp.encode(req, head_only)
+            body = enc[2]
+            sent = enc[0] + (bytes(body) if body is not None else b"")
+            assert sent == general + (resp._rest or b""), (value, sent, general)
+            assert enc[1] == (resp.keep and resp.framing != 2), value
+            assert enc[3] == resp.status, value
+
+
+def test_encode_value_takes_the_common_tuples():
+    from ahttp._response import encode_value
+    for value in [("a", 201), ("a", 404, {"Content-Type": "text/plain"}),
+                  ({"a": 1}, {"X-A": "1"}), (b"a", 200, [("X-B", "2")])]:
+        assert encode_value(value, _AppReq(), False) is not None, value
 
 
 # -- percent, query, cookies ----------------------------------------------------------

@@ -1,6 +1,7 @@
 """ahttp bench app: 10 routes (GET /hello and the memory probes among them);
 with BENCH_FEATURES=sse,ws,static also the SSE fan-out, WebSocket echo and
-static routes. Env: AHTTP_HOST, AHTTP_PORT, BENCH_FEATURES, BENCH_STATIC.
+static routes; with BENCH_FEATURES=shapes the routes of what users write
+(each return shape, EventSource.send loops). Env: AHTTP_HOST, AHTTP_PORT, BENCH_FEATURES, BENCH_STATIC.
 Runs under micropython and python3 with ahttp importable."""
 import gc
 import os
@@ -106,6 +107,51 @@ if "sse" in FEATURES:
                 await asyncio.sleep(0)
             else:
                 await asyncio.sleep(0.01)
+
+if "shapes" in FEATURES:
+    # what users write, one route per shape (rows "shape_*" and "es*")
+    from ahttp import HTTPResponse
+    from ahttp.response import sendfile
+    from ahttp.sse import EventSource
+
+    SMALL = (os.getenv("BENCH_STATIC") or ".") + "/small.txt"
+
+    @app.route("GET", "/s/dict")
+    async def s_dict(reader, writer, request):
+        return {"hello": "world"}
+
+    @app.route("GET", "/s/tuple")
+    async def s_tuple(reader, writer, request):
+        return "Hello, world!\n", 200, {"Content-Type": "text/plain"}
+
+    @app.route("GET", "/s/resp")
+    async def s_resp(reader, writer, request):
+        await HTTPResponse(200, "text/plain", body=b"Hello, world!\n").send(writer)
+
+    @app.route("GET", "/s/stream")
+    async def s_stream(reader, writer, request):
+        await HTTPResponse(200, "text/plain", content_length=14).send(writer)
+        writer.write(b"Hello, ")
+        writer.write(b"world!\n")
+        await writer.drain()
+
+    @app.route("GET", "/s/file")
+    async def s_file(reader, writer, request):
+        await HTTPResponse(200, "text/plain", content_length=14).send(writer)
+        await sendfile(writer, SMALL)
+
+    @app.route("GET", "/es")
+    async def es_loop(reader, writer, request):
+        # ?n=events&f=1 (with id= and event=)
+        n = int(request.args.get("n") or 2000)
+        fields = request.args.get("f") == "1"
+        es = await EventSource(reader, writer)
+        if fields:
+            for i in range(n):
+                await es.send("event " + str(i), event="tick", id=i)
+        else:
+            for i in range(n):
+                await es.send("event " + str(i))
 
 if "ws" in FEATURES:
     from ahttp.ws import WebSocket, ConnectionClosed
