@@ -94,15 +94,15 @@ def _enqueue(self, s, idx):
     t.data = self
 
 
-def cancel(s):
+def _dequeue(s):
     # MicroPython: the tasks still waiting on socket s, which is about to
     # close, are cancelled: they would wait for good on a closed socket,
     # holding their memory. A handler's child task, or a read that
     # asyncio.wait_for left running: asyncio's own reaches the awaitable
     # only through a runner task, which can end without waiting on it (a
     # MemoryError taking that wait, a cancel before it ran); seen under
-    # load, a WebSocket's closing read (docs/robustness.md). (Named after
-    # what it does to them: a name asyncio has interned already.)
+    # load, a WebSocket's closing read (docs/robustness.md). (Named like
+    # asyncio's IOQueue method, whose name is interned already.)
     e = _io_queue.map.get(id(s))
     if e is not None:
         for t in e[:2]:
@@ -654,7 +654,7 @@ class HTTPServer(AppCore):
                 st.deadline = None      # (a first store could need memory)
             if st is None or st.task is not None:    # (detached: not ours to close)
                 if _io_queue is not None:
-                    cancel(wstream.s)
+                    _dequeue(getattr(wstream, "s", None))   # (ahttp.testing's has none)
                 if (linger and self._rmv is not None and type(wstream) is asyncio.StreamReader
                         and getattr(wstream, "raw", None) is None):
                     # MicroPython, no TLS: the watchdog lingers in a slot
