@@ -487,6 +487,9 @@ class HTTPServer(AppCore):
             self.log_exception(context["exception"])
         except BaseException:
             pass
+        # (asyncio's one context dict: it would keep the last failed task,
+        # its frame and all it held, until the next failure)
+        context["exception"] = context["future"] = None
 
     async def _watch(self):
         global _reserve
@@ -498,10 +501,8 @@ class HTTPServer(AppCore):
                 # (it makes a float) A full heap must not end the
                 # watchdog, which would leave every stalled connection open
                 # for good: wait with MicroPython's sleep_ms, which
-                # allocates nothing. (Not always: with it every round, a
-                # killed SSE subscriber's memory stayed, ~1.3 KB each in
-                # test_killed_subscriber_is_unsubscribed_and_its_memory_freed;
-                # not understood yet.)
+                # allocates nothing. (Only then: see docs/robustness.md,
+                # "Open questions".)
                 await asyncio.sleep_ms(250)
             try:
                 if MICROPYTHON:

@@ -10,8 +10,9 @@ the load of a shared machine cancels out. Memory is measured from inside
 the server process (a /_mem route returning gc.mem_alloc() after
 gc.collect()); the smallest heap is searched with `-X heapsize`.
 
-Writes OUT/YYYY-MM-DD_HHMM.md, OUT/latest.md and the ratio chart
-OUT/latest.png (+ dated copy); OUT is bench/results unless --out is given.
+Writes OUT/latest.md (the run's date and machine are in it) and the
+ratio chart OUT/latest.png; OUT is bench/results unless --out is given.
+Earlier runs are in git history, not kept beside it.
 See docs/benchmarks.md for what every row means.
 """
 import argparse
@@ -887,22 +888,17 @@ def main(argv):
                         cfg, server, build)
         text = report(cfg, res, meta)
         os.makedirs(a.out, exist_ok=True)
-        stamp = now.strftime("%Y-%m-%d_%H%M") + ("-smoke" if cfg.smoke else "")
-        for name in (stamp + ".md", "latest.md"):
-            with open(os.path.join(a.out, name), "w") as f:
-                f.write(text)
-        png = os.path.join(a.out, "latest.png")
-        if chart(cfg, res, png, meta):
-            shutil.copy(png, os.path.join(a.out, stamp + ".png"))
+        with open(os.path.join(a.out, "latest.md"), "w") as f:
+            f.write(text)
+        chart(cfg, res, os.path.join(a.out, "latest.png"), meta)
         print(text)
         if a.profile == "yes" or (a.profile == "auto" and not cfg.smoke):
             log("profile")
             r = subprocess.run([sys.executable, os.path.join(BENCH, "profile.py"), "--run"],
                                capture_output=True, text=True, timeout=600)
             prof = r.stdout + (("\n```\n%s\n```\n" % r.stderr[-3000:]) if r.returncode else "")
-            for name in ("profile-" + stamp + ".md", "profile-latest.md"):
-                with open(os.path.join(a.out, name), "w") as f:
-                    f.write(prof)
+            with open(os.path.join(a.out, "profile-latest.md"), "w") as f:
+                f.write(prof)
         log("done in %.0f s: %s" % (time.monotonic() - started,
                                     os.path.join(a.out, "latest.md")))
     finally:
