@@ -77,6 +77,9 @@ def parse_response_head(head):
 class EventStream:
     """An event stream that reconnects: `async for ev in EventStream(url)`.
 
+    - `url`: an http:// URL, or a list of them (servers of the same feed,
+      e.g. relays): a connection that fails moves on to the next one.
+
     - `last_event_id`: resume after this id on the first connection.
     - `retry`: ms to wait before reconnecting until the stream sends its own.
     - `timeout`: seconds without a byte (events and heartbeats alike) after
@@ -91,7 +94,10 @@ class EventStream:
 
     def __init__(self, url, last_event_id=None, retry=3000, timeout=None,
                  max_reconnects=None, headers=None, max_event=262144):
-        self.host, self.port, self.path = parse_url(url)
+        urls = [url] if isinstance(url, str) else list(url)
+        self._urls = [parse_url(u) for u in urls]
+        self._at = 0
+        self.host, self.port, self.path = self._urls[0]
         self.parser = SSEParser(last_event_id, max_event=max_event)
         self.retry = retry
         self.timeout = timeout
@@ -158,7 +164,8 @@ class EventStream:
         try:
             r, w = await asyncio.open_connection(self.host, self.port)
         except OSError:
-            return                      # refused: retry after the delay
+            self._next_url()            # refused: the next server, after the delay
+            return
         try:
             w.write(encode_request(self.host, self.port, self.path,
                                    self.parser.last_id, self.headers))
@@ -166,6 +173,7 @@ class EventStream:
             head, rest = await self._head(r)
         except OSError:
             _close(w)
+            self._next_url()
             return
         status, headers = parse_response_head(head)
         ctype = headers.get("content-type", "")
@@ -201,6 +209,10 @@ class EventStream:
             if not data:
                 raise OSError(104, "closed before the response head")
             buf += data
+
+    def _next_url(self):
+        self._at = (self._at + 1) % len(self._urls)
+        self.host, self.port, self.path = self._urls[self._at]
 
     def _drop(self):
         w = self._writer
