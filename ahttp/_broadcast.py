@@ -103,12 +103,21 @@ class BroadcastCore:
       event still kept; with `on_lag="drop"` `take` raises `Lagged`.
     - `subscribe(last_event_id)` resumes: the events after that id that are
       still in the ring come first. An id newer than anything published
-      (a previous run of the server) or not an int replays the whole ring.
+      (a previous run of the server) or not an int replays the whole ring,
+      unless `source_ids` is True (then a newer id was seen on another
+      server sharing the source's ids: the stream waits for what follows).
+    - `publish(..., id=n)` takes an id chosen by the source instead (an
+      int above `last_id`; skipped ids hold no event).
 
     Drivers subclass this and implement `_wake()` (wake every waiting
     subscriber) and the waiting itself.
     """
     nodelay = True      # False: the drivers let TCP coalesce (Nagle)
+    # True: ids come from the source (publish(id=...)), shared by several
+    # servers: a Last-Event-ID above last_id was served by another one, and
+    # the stream resumes after it instead of replaying the ring
+    source_ids = False
+    _hole = None        # (first, last): the ids the source skipped last
 
     def __init__(self, ring=_DEFAULT_RING, max_subscribers=_DEFAULT_MAX_SUBSCRIBERS,
                  first_id=1, on_lag="skip", gap_event="skipped", retry=None):
@@ -134,16 +143,39 @@ class BroadcastCore:
         oldest = self.last_id - self._size + 1
         return oldest if oldest > self._first_id else self._first_id
 
-    def publish(self, data=None, event=None, retry=None):
-        """Store one event for every subscriber; returns its id."""
-        id = self._store(data, event, retry)
+    def publish(self, data=None, event=None, retry=None, id=None):
+        """Store one event for every subscriber; returns its id (`id`: one
+        chosen by the source, see _store)."""
+        id = self._store(data, event, retry, id)
         self._wake()
         return id
 
-    def _store(self, data, event, retry):
+    def _store(self, data, event, retry, id=None):
+        # `id` None: the next one. An int: the source's own (a relay passes
+        # on the ids its source chose, so every relay serves the same ids);
+        # it must grow, and ids it skips hold no event (their slots are
+        # emptied, take() steps over them).
         if self.closed:
             raise OSError("broadcaster closed")
-        id = self.last_id + 1
+        last = self.last_id
+        if id is None:
+            id = last + 1
+        elif type(id) is not int or id <= last:
+            raise ValueError("event id must be an int above %d, got %r" % (last, id))
+        elif id > last + 1:
+            size = self._size
+            k = last + 1
+            end = k + size if id - k > size else id
+            while k < end:
+                self._ring[k % size] = None
+                k += 1
+            # nobody missed ids that never existed: a subscriber waiting
+            # for one of them waits for this one, and resuming after one
+            # of them is no gap (subscribe)
+            self._hole = (last + 1, id - 1)
+            for sub in self.subscribers:
+                if last < sub.next_id < id:
+                    sub.next_id = id
         self._ring[id % self._size] = encode_event(data, event, id, retry)
         self.last_id = id
         self.published += 1
@@ -176,13 +208,18 @@ class BroadcastCore:
             next_id = self.last_id + 1          # live events only
         else:
             seen = parse_int_id(last_event_id)
-            if seen is None or seen > self.last_id:
+            if seen is None or (seen > self.last_id and not self.source_ids):
                 next_id = oldest                # unknown: replay the ring
+            elif seen > self.last_id:
+                next_id = seen + 1              # seen elsewhere: what follows it
             elif seen + 1 >= oldest:
                 next_id = seen + 1              # no gap
             else:
                 next_id = oldest
-                gap = self._gap(oldest - seen - 1, oldest)
+                hole = self._hole
+                if not (hole is not None and hole[0] <= seen + 1 <= hole[1] + 1
+                        and hole[1] + 1 >= oldest):
+                    gap = self._gap(oldest - seen - 1, oldest)
         sub = Subscription(next_id, self.ping, gap)
         self.subscribers.append(sub)
         return sub
@@ -217,8 +254,15 @@ class BroadcastCore:
             if gap is not None:
                 return gap
             next_id = oldest
+        data = self._ring[next_id % self._size]
+        while data is None:         # an id the source skipped
+            next_id += 1
+            if next_id > self.last_id:
+                sub.next_id = next_id
+                return None
+            data = self._ring[next_id % self._size]
         sub.next_id = next_id + 1
-        return self._ring[next_id % self._size]
+        return data
 
     def take_ping(self, sub):
         """True once per heartbeat generation the subscriber has not seen."""

@@ -71,15 +71,16 @@ class Broadcaster(BroadcastCore):
         self._timeout = None            # detached streams' send_timeout
         self._guard = None              # their catching-up task
 
-    def publish(self, data=None, event=None, retry=None):
-        """Store one event for every subscriber; returns its id.
+    def publish(self, data=None, event=None, retry=None, id=None):
+        """Store one event for every subscriber; returns its id (`id`: an
+        int above `last_id` chosen by the source, else the next one).
 
         On MicroPython a subscriber that is up to date and whose socket has
         nothing pending gets the event written at once, here: no task
         switch per subscriber per event (a write goes straight to the
         socket when it can). The others, and any write that did not go out
         whole, are left to their stream's task, which is woken."""
-        id = self._store(data, event, retry)
+        id = self._store(data, event, retry, id)
         # (Writing here beat leaving even one stream to its task, which
         # batched between its turns: figures in commit e126f6a.)
         if self.subscribers and self._write_now(id):

@@ -18,13 +18,15 @@ fi
 need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium chromium-driver"
 command -v wrk >/dev/null 2>&1 || need="$need wrk"
+# the MQTT broker of the relay tests (tests/test_mqtt_relay.py)
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need="$need mosquitto"
 if [ -n "$need" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "bootstrap: installing$need (Debian packages)" >&2
         apt-get update -qq >/dev/null
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
     else
-        echo "bootstrap: please install$need (needed by the browser tests / benchmarks)" >&2
+        echo "bootstrap: please install$need (needed by the browser / MQTT tests and benchmarks)" >&2
     fi
 fi
 # MicroPython v1.11 (the base of Pycom's last WiPy firmware) for the sync
@@ -41,3 +43,6 @@ if [ ! -x "$mp11" ]; then
         echo "bootstrap: $build not found: the sync-micropython-1.11 tests will skip" >&2
     fi
 fi
+# micropython-lib's umqtt.simple for the board side of the MQTT tests
+# (.venv/mplib; pip cannot install PyPI's sdist of it, see the tool)
+.venv/bin/python tools/get_umqtt.py >/dev/null || echo "bootstrap: could not fetch umqtt.simple: the MQTT tests will say so" >&2

@@ -347,3 +347,58 @@ def test_broadcast_nodelay_defaults_on():
 
 if __name__ == "__main__":
     run_all()
+
+
+def test_broadcast_publish_with_source_ids_keeps_them():
+    core = BroadcastCore(ring=4)
+    sub = core.subscribe()
+    assert core.publish("a", id=100) == 100
+    assert core.publish("b", id=101) == 101
+    assert core.publish("c") == 102           # then on from there
+    assert _drain(core, sub) == [b"id: 100\ndata: a\n\n", b"id: 101\ndata: b\n\n",
+                                 b"id: 102\ndata: c\n\n"]
+
+
+def test_broadcast_source_ids_may_skip_and_take_steps_over_the_gap():
+    core = BroadcastCore(ring=8)
+    for i in (1, 2, 3):
+        core.publish(str(i), id=i)
+    sub = core.subscribe()
+    core.publish("7", id=7)                   # 4..6 never reached this server
+    core.publish("8", id=8)
+    assert _drain(core, sub) == [b"id: 7\ndata: 7\n\n", b"id: 8\ndata: 8\n\n"]
+    sub = core.subscribe("2")                 # the ring: 3, then 7, 8
+    assert _drain(core, sub) == [b"id: 3\ndata: 3\n\n", b"id: 7\ndata: 7\n\n",
+                                 b"id: 8\ndata: 8\n\n"]
+    core.publish("30", id=30)                 # a gap wider than the ring
+    sub = core.subscribe("8")
+    assert _drain(core, sub) == [b"id: 30\ndata: 30\n\n"]
+
+
+def test_broadcast_source_id_must_grow():
+    core = BroadcastCore(ring=4)
+    core.publish("a", id=5)
+    for bad in (5, 4, "6", True, 6.0):
+        try:
+            core.publish("x", id=bad)
+        except ValueError as e:
+            assert "above 5" in str(e), e
+            continue
+        raise AssertionError("accepted id %r" % (bad,))
+    assert core.last_id == 5
+
+
+def test_broadcast_source_ids_resume_after_an_id_seen_on_another_server():
+    core = BroadcastCore(ring=4)
+    core.source_ids = True
+    for i in range(1, 4):
+        core.publish(str(i), id=i)
+    sub = core.subscribe("5")                 # another relay already sent 4, 5
+    assert _drain(core, sub) == []
+    core.publish("4", id=4)
+    core.publish("5", id=5)
+    assert _drain(core, sub) == []
+    core.publish("6", id=6)
+    assert _drain(core, sub) == [b"id: 6\ndata: 6\n\n"]
+    sub = core.subscribe("junk")              # not an id: the ring, as before
+    assert len(_drain(core, sub)) == 4

@@ -1,0 +1,59 @@
+"""Heap the MQTT publisher adds on MicroPython (docs/scale.md).
+
+    micropython bench/mqtt_pub_heap.py BROKER_PORT     # a broker on 127.0.0.1
+
+MICROPYPATH must hold the package (source or tools/build_mpy.py's .mpy),
+umqtt.simple (tools/get_umqtt.py) and .frozen. Prints gc.mem_alloc()
+differences after a collection: importing the publisher (umqtt.simple
+included), a connected publisher with its task, and 32 queued messages
+while no broker is reachable.
+"""
+import asyncio
+import gc
+import sys
+
+from ahttp.sse import Broadcaster
+
+port = int(sys.argv[1])
+
+
+def heap():
+    gc.collect()
+    return gc.mem_alloc()
+
+
+async def main():
+    feed = Broadcaster(ring=32)
+    feed.publish({"t": 0})
+    base = heap()
+    from ahttp.mqtt_pub import MQTTPublisher
+    import umqtt.simple   # noqa: F401  (imported by the task on connect)
+    imported = heap()
+    pub = MQTTPublisher(feed, "ahttp/board1/events", "127.0.0.1", port, reconnect=0.2)
+    pub.start()
+    while not pub.connected:
+        await asyncio.sleep(0.05)
+    for i in range(100):
+        pub.publish({"t": 21.5, "i": i}, event="reading")
+        await asyncio.sleep(0)
+    while pub.pending:
+        await asyncio.sleep(0.01)
+    connected = heap()
+    down = MQTTPublisher(feed, "ahttp/board2/events", "127.0.0.1", 1, reconnect=0.2)
+    down.start()
+    await asyncio.sleep(0.1)
+    before_q = heap()
+    for i in range(32):
+        down.enqueue(b'{"id": %d, "data": {"t": 21.5, "i": %d}, "event": "reading"}' % (i, i))
+    queued = heap()
+    print("import mqtt_pub + umqtt.simple: %d bytes" % (imported - base))
+    print("publisher object + task, connected, after 100 events: %d bytes"
+          % (connected - imported))
+    print("32 queued messages (broker down): %d bytes (%d each)"
+          % (queued - before_q, (queued - before_q) // 32))
+    print("sent %d, failures of the down one: %d" % (pub.sent, down.failures))
+    pub.stop()
+    down.stop()
+
+
+asyncio.run(main())
