@@ -755,12 +755,13 @@ class Protocol:
                 frame = self.parser.next_frame()
                 if frame is None:
                     hdr = self.parser._hdr
-                    if hdr is not None and not self.parser.pieces and (
+                    if hdr is not None and not self.parser.pieces and not self.close_received and (
                             hdr[1] == _OP_TEXT or hdr[1] == _OP_CONT and self._utf8 is not None):
                         # A text frame waits for the rest of its payload:
                         # what has come is checked now, so invalid UTF-8
                         # fails before the frame ends (Autobahn 6.4.3/6.4.4
-                        # send one in slow chunks). Loaded on first use.
+                        # send one in slow chunks); not after a close, whose
+                        # followers are ignored whole. Loaded on first use.
                         load("_ws_cold").utf8(self, hdr)
                     return None
                 fin, opcode, payload = frame

@@ -24,7 +24,7 @@ from conftest import ROOT, micropython_exe, runtime_env
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, "fuzz"))
 from targets import (check_http_split, check_ws_split, default_limits,  # noqa: E402
-                     drive_http, drive_ws, small_limits)
+                     drive_http, drive_ws, small_limits, split_every)
 from ahttp import _ws  # noqa: E402
 
 pytestmark = pytest.mark.timeout(240)
@@ -396,3 +396,20 @@ def test_fuzz_harness_runs_for_a_bounded_time(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "ws " in r.stdout and ", OK" in r.stdout, r.stdout[-2000:]
+
+
+def test_frames_after_a_close_are_judged_whole_however_the_bytes_come():
+    # (found by the fuzz harness) after the peer's close frame, a text frame
+    # with invalid UTF-8 and then a reserved opcode: read whole, the text
+    # frame is ignored (nothing may follow a close) and the opcode is a
+    # 1002; read 4 bytes at a time, the partial text frame's early UTF-8
+    # check answered 1007 instead
+    def frame(op, payload, mask=b"\x01\x02\x03\x04"):
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        return bytes([0x80 | op, 0x80 | len(payload)]) + mask + masked
+    stream = (frame(8, b"\x03\xe8by\x01") + frame(1, b"\xff\xfe\xfd\xfc\xfb\xfa")
+              + frame(3, b""))
+    want = [("close", 1000, "by\x01"), ("error", 1002)]
+    assert drive_ws([stream], 125, None) == want
+    for size in range(1, 9):
+        assert drive_ws(split_every(stream, size), 125, None) == want, size
