@@ -21,7 +21,7 @@ import zipfile
 import httpx
 import pytest
 
-from conftest import ROOT, free_port, micropython_exe, wait_port
+from conftest import ROOT, free_port, micropython_exe, micropython120_exe, wait_port
 
 TOOLS = os.path.join(ROOT, "tools")
 sys.path.insert(0, TOOLS)
@@ -364,6 +364,29 @@ def test_mip_installs_the_committed_mpy_tree_and_it_serves(tmp_path, start_app):
     app = start_app(str(app_dir / "core_app.py"), "micropython",
                     env={"MICROPYPATH": target + ":.frozen"})
     assert_core_app_serves(app.url, target)
+
+
+def test_micropython_1_20_loads_the_committed_mpy_tree_and_it_serves(tmp_path, start_app):
+    """MicroPython v1.20.0 (the oldest firmware the async server claims,
+    format v6) loads every module of mpy/, whichever mpy-cross 1.2x built
+    it, and the core app serves a page and an SSE stream from it."""
+    mods = [gen_mip._module_name(p) for p in gen_mip.package_files(ROOT)]
+    env = dict(os.environ)
+    env["MICROPYPATH"] = RELEASE + ":.frozen"
+    r = subprocess.run([micropython120_exe(), "-c",
+                        "import sys\nfor m in %r: __import__(m)\nimport ahttp\n"
+                        "print(sys.implementation.version[:2], ahttp.__file__)" % (mods,)],
+                       env=env, cwd=str(tmp_path), capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.split() == ["(1,", "20)", os.path.join(RELEASE, "ahttp", "__init__.mpy")]
+
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    shutil.copy(CORE_APP, str(app_dir / "core_app.py"))
+    app = start_app(str(app_dir / "core_app.py"), "micropython-1.20",
+                    env={"MICROPYPATH": RELEASE + ":.frozen"})
+    assert_core_app_serves(app.url, RELEASE)
 
 
 # --- mpremote ------------------------------------------------------------
