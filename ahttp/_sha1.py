@@ -1,7 +1,7 @@
-"""SHA-1 (FIPS 180-4) in Python, for ports whose hashlib has none (the
-MicroPython v1.11 unix build without TLS). The WebSocket handshake hashes
-one short key with it; nothing else uses it. Loaded only where needed
-(see _sync_ws). No I/O here.
+"""SHA-1 (FIPS 180-4) in Python, for ports whose hashlib has none (those
+built without TLS: the MicroPython v1.11 and v1.20 unix ports). The
+WebSocket handshake hashes one short key with it; nothing else uses it.
+Loaded only where needed (see _ws.accept_key). No I/O here.
 
     sha1(data).digest() -> 20 bytes
 """

@@ -15,17 +15,13 @@ caller's).
 from . import _ws, _utf8
 from ._ws import ConnectionClosed
 from ._ws_cold import piece_frame
-from ._compat import ticks_ms, ticks_diff, const, load
+from ._compat import ticks_ms, ticks_diff, const
 
 _READ_SIZE = const(512)  # see ws.py
 _SKIP_SIZE = const(4096)
 
 # What the shared core needs that MicroPython v1.11 (the base of Pycom's
 # WiPy firmware) lacks, supplied here, once, where only this driver pays:
-if not hasattr(_ws.hashlib, "sha1"):
-    # a hashlib without SHA-1 (the v1.11 unix build, made without TLS):
-    # the handshake's one hash of a short key, in Python
-    _ws.hashlib = load("_sha1")
 try:
     _ws.join((bytearray(1),))
 except TypeError:

@@ -46,3 +46,17 @@ fi
 # micropython-lib's umqtt.simple for the board side of the MQTT tests
 # (.venv/mplib; pip cannot install PyPI's sdist of it, see the tool)
 .venv/bin/python tools/get_umqtt.py >/dev/null || echo "bootstrap: could not fetch umqtt.simple: the MQTT tests will say so" >&2
+# MicroPython v1.20.0 (the oldest firmware the async server claims) for the
+# integration tests' micropython-1.20 runtime: built from a micropython git
+# clone (MICROPYTHON_GIT, see the script), only when missing (~70 s). Without
+# one the tests skip that runtime and say why.
+mp120=.venv/bin/micropython-1.20
+if [ ! -x "$mp120" ]; then
+    echo "bootstrap: building MicroPython v1.20 into $mp120" >&2
+    if bash scripts/build-micropython-1.20.sh "$PWD/$mp120.$$.tmp" >/dev/null; then
+        mv -f "$mp120.$$.tmp" "$mp120"
+    else
+        rm -f "$mp120.$$.tmp"
+        echo "bootstrap: MicroPython v1.20 not built: the micropython-1.20 tests will skip" >&2
+    fi
+fi

@@ -17,6 +17,11 @@ the sync server must not need them. The test modules in ``SYNC_MODULES``
 run against all five runtimes; a test there that is inherently concurrent
 carries ``@pytest.mark.async_only("reason")`` and runs on the async
 runtimes only.
+
+``micropython-1.20`` (MicroPython v1.20.0, asyncio still named uasyncio:
+.venv/bin/micropython-1.20, built by scripts/build-micropython-1.20.sh) runs
+the async apps, through ``tests/mp120_launch.py``, for the modules in
+``MP120_MODULES``.
 """
 import atexit
 import os
@@ -68,9 +73,56 @@ def micropython11_exe():
     return MP11_EXE
 
 
+# MicroPython v1.20.0, the oldest firmware the async server claims (asyncio
+# is still uasyncio there, frozen): built by scripts/build-micropython-1.20.sh
+# from a micropython git clone (bootstrap.sh, or here on first use).
+MP120_EXE = os.path.join(VENV_BIN, "micropython-1.20")
+MP120_BUILD = os.path.join(ROOT, "scripts", "build-micropython-1.20.sh")
+
+
+_mp120_absent = []    # why it cannot be built here, once known
+
+
+def micropython120_exe():
+    """The v1.20 unix port, built when missing; skips, saying why, where
+    the build script finds no micropython source to build it from."""
+    if os.path.exists(MP120_EXE):
+        return MP120_EXE
+    if _mp120_absent:
+        pytest.skip(_mp120_absent[0])
+    import fcntl
+    with open(MP120_EXE + ".lock", "w") as lock:     # one build for parallel workers
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(MP120_EXE):
+            tmp = "%s.%d.tmp" % (MP120_EXE, os.getpid())
+            r = subprocess.run(["bash", MP120_BUILD, tmp], capture_output=True,
+                               text=True, timeout=900)
+            if r.returncode == 3:       # no source here (CI): one line says so
+                _mp120_absent.append("MicroPython v1.20 runtime unavailable: "
+                                     + r.stderr.strip().splitlines()[-1])
+                pytest.skip(_mp120_absent[0])
+            if r.returncode:
+                raise RuntimeError("building MicroPython v1.20 failed:\n"
+                                   + r.stdout + r.stderr)
+            os.replace(tmp, MP120_EXE)
+    return MP120_EXE
+
+
 ASYNC_RUNTIMES = ["cpython", "micropython"]
 SYNC_RUNTIMES = ["sync-cpython", "sync-micropython", "sync-micropython-1.11"]
 ALL_RUNTIMES = ASYNC_RUNTIMES + SYNC_RUNTIMES
+
+# The integration modules that also run the async server on MicroPython
+# v1.20 (the oldest firmware it claims): a subset, as the rest repeats on
+# 1.20 what these prove. A test there that depends on what 1.20 lacks
+# carries @pytest.mark.not_on_1_20("reason").
+MP120_RUNTIMES = ["micropython-1.20"]
+MP120_MODULES = (
+    "test_http_parse",
+    "test_http_keepalive",
+    "test_sse",
+    "test_ws",
+)
 
 # The integration modules that also run against the sync server. In them,
 # every fixture parametrized with exactly ASYNC_RUNTIMES (and the `runtime`
@@ -108,6 +160,7 @@ SMALL_HEAP_MODULES = (
 )
 
 SYNC_LAUNCHER = os.path.join(TESTS, "sync_launch.py")
+MP120_LAUNCHER = os.path.join(TESTS, "mp120_launch.py")   # asyncio as uasyncio
 NO_ASYNCIO = os.path.join(TESTS, "noasyncio")
 
 
@@ -115,6 +168,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "async_only(reason): inherently concurrent; not run against "
         "the sync server (the reason says why)")
+    config.addinivalue_line(
+        "markers", "not_on_1_20(reason): needs what MicroPython v1.20 lacks; "
+        "not run against micropython-1.20 (the reason says why)")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -123,16 +179,23 @@ def pytest_generate_tests(metafunc):
     runtimes, and of the SMALL_HEAP_MODULES to the ROMFS one (a parametrize
     mark added here takes precedence over the fixture's own params)."""
     name = metafunc.module.__name__.rpartition(".")[2]
-    if name not in SYNC_MODULES:
+    if name not in SYNC_MODULES and name not in MP120_MODULES:
         return
     extra = ROMFS_RUNTIMES if name in SMALL_HEAP_MODULES else []
+    old = metafunc.definition.get_closest_marker("not_on_1_20")
+    if old is not None and not (old.args and old.args[0]):
+        raise ValueError("not_on_1_20 needs a reason: " + metafunc.definition.nodeid)
+    if name in MP120_MODULES and old is None:
+        extra = extra + MP120_RUNTIMES
     mark = metafunc.definition.get_closest_marker("async_only")
     if mark is not None:
         if not mark.args or not mark.args[0]:
             raise ValueError("async_only needs a reason: " + metafunc.definition.nodeid)
         runtimes = ASYNC_RUNTIMES + extra
-    else:
+    elif name in SYNC_MODULES:
         runtimes = ALL_RUNTIMES + extra
+    else:
+        runtimes = ASYNC_RUNTIMES + extra
     defs = getattr(metafunc, "_arg2fixturedefs", {})
     for argname in metafunc.fixturenames:
         fds = defs.get(argname)
@@ -156,10 +219,13 @@ def runtime_cmd(runtime, heapsize=None):
         return runtime_cmd(base_runtime(runtime), heapsize) + [SYNC_LAUNCHER]
     if runtime == "cpython":
         return [sys.executable, "-u"]
-    if runtime in ("micropython", "micropython-1.11"):
-        cmd = [micropython_exe() if runtime == "micropython" else micropython11_exe()]
+    if runtime in ("micropython", "micropython-1.11", "micropython-1.20"):
+        cmd = [{"micropython": micropython_exe, "micropython-1.11": micropython11_exe,
+                "micropython-1.20": micropython120_exe}[runtime]()]
         if heapsize:
             cmd += ["-X", "heapsize=" + heapsize]
+        if runtime == "micropython-1.20":
+            cmd.append(MP120_LAUNCHER)
         return cmd
     raise ValueError("unknown runtime " + runtime)
 

@@ -21,7 +21,7 @@ import zipfile
 import httpx
 import pytest
 
-from conftest import ROOT, free_port, micropython_exe, wait_port
+from conftest import ROOT, free_port, micropython_exe, micropython120_exe, wait_port
 
 TOOLS = os.path.join(ROOT, "tools")
 sys.path.insert(0, TOOLS)
@@ -227,6 +227,168 @@ def test_mpy_build_in_dist_imports_and_serves(tmp_path, start_app):
     assert_hello(app.url)
 
 
+# --- the committed .mpy tree (mpy/) ----------------------------------------
+
+RELEASE = os.path.join(ROOT, build_mpy.RELEASE_DIR)
+CORE_APP = os.path.join(ROOT, "tests", "apps", "core_app.py")
+
+
+def release_problems():
+    """Why mpy/ does not match the sources, as a list of lines (empty when
+    it does). Checked without mpy-cross: the tree names every module, each
+    .mpy is the file recorded for it, and each record's source sha256 is
+    the source's now."""
+    try:
+        with open(os.path.join(RELEASE, build_mpy.RECORD)) as f:
+            record = json.load(f)
+    except (OSError, ValueError) as e:
+        return ["%s: %s" % (build_mpy.RECORD, e)]
+    problems = []
+    sources = gen_mip.package_files(ROOT)
+    rows = {row[0]: row for row in record["modules"]}
+    for rel in sorted(set(sources) - set(rows)):
+        problems.append("%s: not built" % rel)
+    for rel in sorted(set(rows) - set(sources)):
+        problems.append("%s: built, but no longer a module" % rel)
+    for rel in sources:
+        if rel not in rows:
+            continue
+        src, src_sha, mpy, mpy_sha = rows[rel]
+        if mpy != rel[:-3] + ".mpy":
+            problems.append("%s: recorded as %s" % (rel, mpy))
+        elif build_mpy.sha256_file(os.path.join(ROOT, rel)) != src_sha:
+            problems.append("%s: changed since %s was built" % (rel, mpy))
+        elif not os.path.exists(os.path.join(RELEASE, mpy)):
+            problems.append("%s: missing" % mpy)
+        elif build_mpy.sha256_file(os.path.join(RELEASE, mpy)) != mpy_sha:
+            problems.append("%s: not the file that was built" % mpy)
+    for name, text in sorted(build_mpy.mpy_manifests(ROOT).items()):
+        try:
+            with open(os.path.join(RELEASE, name)) as f:
+                current = f.read()
+        except OSError:
+            current = None
+        if current != text:
+            problems.append("%s: out of date" % name)
+    expected = set(build_mpy.mpy_manifests(ROOT)) | {build_mpy.RECORD}
+    expected |= {rel[:-3] + ".mpy" for rel in sources}
+    for extra in sorted(set(installed_files(RELEASE)) - expected):
+        problems.append("%s: not part of a build" % extra)
+    return problems
+
+
+def test_committed_mpy_tree_is_built_from_the_current_sources(tmp_path):
+    """mpy/ (what `mip install github:OWNER/REPO/mpy/...` serves) holds
+    every module, compiled from the sources as they are now to bytecode v6;
+    with the mpy-cross that built it, a fresh build is byte for byte the
+    same."""
+    problems = release_problems()
+    assert not problems, ("mpy/ is out of step with ahttp/:\n  %s\nrun `%s` "
+                          "and commit mpy/" % ("\n  ".join(problems),
+                                                 build_mpy.REFRESH))
+    for rel in listed(RELEASE):
+        with open(os.path.join(RELEASE, rel), "rb") as f:
+            head = f.read(4)
+        # "M", the format's major version, no native code (arch 0)
+        assert head[:2] == b"M" + bytes([build_mpy.RELEASE_MPY]), (rel, head)
+        assert head[2] >> 2 == 0, (rel, head)
+    with open(os.path.join(RELEASE, build_mpy.RECORD)) as f:
+        record = json.load(f)
+    if build_mpy.mpy_cross_banner() == record["mpy-cross"]:
+        fresh = str(tmp_path / "mpy")
+        build_mpy.build(fresh, build_mpy.RELEASE_MPY, quiet=True)
+        assert installed_files(fresh) == installed_files(RELEASE)
+        differ = []
+        for rel in installed_files(fresh):
+            with open(os.path.join(fresh, rel), "rb") as a, \
+                    open(os.path.join(RELEASE, rel), "rb") as b:
+                if a.read() != b.read():
+                    differ.append(rel)
+        assert not differ, ("mpy/ differs from a fresh build by the same "
+                            "mpy-cross (%s): run `%s` and commit mpy/"
+                            % (", ".join(differ), build_mpy.REFRESH))
+
+
+def test_release_check_names_a_changed_source(tmp_path, monkeypatch):
+    """The check above fails, naming the module, when a source changes
+    after the build."""
+    root = str(tmp_path / "repo")
+    shutil.copytree(os.path.join(ROOT, "ahttp"), os.path.join(root, "ahttp"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyi"))
+    shutil.copy(os.path.join(ROOT, "pyproject.toml"), root)
+    shutil.copytree(RELEASE, os.path.join(root, build_mpy.RELEASE_DIR))
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", root)
+    monkeypatch.setattr(sys.modules[__name__], "RELEASE",
+                        os.path.join(root, build_mpy.RELEASE_DIR))
+    assert release_problems() == []
+    with open(os.path.join(root, "ahttp", "sse.py"), "a") as f:
+        f.write("\n# a change\n")
+    assert release_problems() == ["ahttp/sse.py: changed since ahttp/sse.mpy was built"]
+
+
+def assert_core_app_serves(url, origin_dir):
+    r = httpx.get(url + "/", timeout=10)
+    assert r.status_code == 200
+    assert r.text.startswith("Hello from " + origin_dir), r.text
+    assert r.text.rstrip().endswith(".mpy"), r.text
+    with httpx.stream("GET", url + "/events", timeout=10) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        body = r.read().decode()
+    events = [block for block in body.replace("\r\n", "\n").split("\n\n") if block]
+    assert events == ['event: tick\nid: %d\ndata: {"i":%d}' % (i, i) for i in range(3)] \
+        + ["event: end\ndata: done"], body
+
+
+def test_mip_installs_the_committed_mpy_tree_and_it_serves(tmp_path, start_app):
+    """`mip.install("github:OWNER/REPO/mpy/mip.json")` on a board: only
+    bytecode arrives, every module imports from it, and an app serves a
+    page and an SSE stream."""
+    target = str(tmp_path / "lib")
+    with serve_directory(ROOT) as base:
+        r = micropython_run("import mip; mip.install(%r, target=%r)"
+                            % (base + "/mpy/mip.json", target), [], str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    files = installed_files(target)
+    assert files == listed(RELEASE), r.stdout
+    assert files and all(p.endswith(".mpy") for p in files)
+    mods = [gen_mip._module_name(p) for p in gen_mip.package_files(ROOT)]
+    r = micropython_run("for m in %r: __import__(m)\nimport ahttp; print(ahttp.__file__)"
+                        % (mods,), [target], str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == os.path.join(target, "ahttp", "__init__.mpy")
+
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    shutil.copy(CORE_APP, str(app_dir / "core_app.py"))
+    app = start_app(str(app_dir / "core_app.py"), "micropython",
+                    env={"MICROPYPATH": target + ":.frozen"})
+    assert_core_app_serves(app.url, target)
+
+
+def test_micropython_1_20_loads_the_committed_mpy_tree_and_it_serves(tmp_path, start_app):
+    """MicroPython v1.20.0 (the oldest firmware the async server claims,
+    format v6) loads every module of mpy/, whichever mpy-cross 1.2x built
+    it, and the core app serves a page and an SSE stream from it."""
+    mods = [gen_mip._module_name(p) for p in gen_mip.package_files(ROOT)]
+    env = dict(os.environ)
+    env["MICROPYPATH"] = RELEASE + ":.frozen"
+    r = subprocess.run([micropython120_exe(), "-c",
+                        "import sys\nfor m in %r: __import__(m)\nimport ahttp\n"
+                        "print(sys.implementation.version[:2], ahttp.__file__)" % (mods,)],
+                       env=env, cwd=str(tmp_path), capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.split() == ["(1,", "20)", os.path.join(RELEASE, "ahttp", "__init__.mpy")]
+
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    shutil.copy(CORE_APP, str(app_dir / "core_app.py"))
+    app = start_app(str(app_dir / "core_app.py"), "micropython-1.20",
+                    env={"MICROPYPATH": RELEASE + ":.frozen"})
+    assert_core_app_serves(app.url, RELEASE)
+
+
 # --- mpremote ------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -306,6 +468,31 @@ def test_mpremote_installs_and_runs_on_a_board(tmp_path):
         mpremote(link, "run", "--no-follow", str(main))
         wait_port("127.0.0.1", port, proc, 20, lambda: "(see the pty bridge)")
         assert_hello("http://127.0.0.1:%d" % port)
+
+
+def test_mpremote_installs_the_committed_mpy_core_and_it_serves(tmp_path):
+    """`mpremote mip install github:OWNER/REPO/mpy/package-core.json`: the
+    core subset arrives as bytecode only, and an app run on the "board"
+    from it serves a page and an SSE stream."""
+    target = str(tmp_path / "lib")
+    port = free_port()
+    env = dict(os.environ)
+    env["MICROPYPATH"] = ".frozen"
+    env["AHTTP_PORT"] = str(port)
+    env["AHTTP_HOST"] = "127.0.0.1"
+    with serve_directory(ROOT) as base, pty_board(tmp_path, env) as (link, proc):
+        out = mpremote(link, "mip", "install", "--target", target,
+                       base + "/mpy/package-core.json")
+        files = installed_files(target)
+        assert files == listed(RELEASE, "package-core.json"), out
+        assert files and all(p.endswith(".mpy") for p in files)
+
+        main = tmp_path / "main.py"
+        with open(CORE_APP) as f:
+            main.write_text("import sys\nsys.path.insert(0, %r)\n" % target + f.read())
+        mpremote(link, "run", "--no-follow", str(main))
+        wait_port("127.0.0.1", port, proc, 20, lambda: "(see the pty bridge)")
+        assert_core_app_serves("http://127.0.0.1:%d" % port, target)
 
 
 # --- pip -----------------------------------------------------------------

