@@ -12,10 +12,11 @@ dropped with a log line. The broker connection comes back by itself.
     relay.route(app)                  # GET /events/home/board1/sensors
     asyncio.create_task(relay.run())
 """
-import asyncio
-
 from ahttp._mqtt_msg import BadMessage, parse_message, topic_matches
+from ahttp.server import _import_asyncio
 from ahttp.sse import Broadcaster
+
+asyncio = _import_asyncio()     # (uasyncio on MicroPython 1.20)
 
 
 class MQTTRelay:
