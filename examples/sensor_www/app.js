@@ -12,6 +12,7 @@
   var FEEDS = ["/events"];
   var NAMES = ["temperature", "humidity", "pressure", "light"];
   var KEEP = 60;
+  var RESTART_JUMP = 10000;   // ids skipped at once that mean "the source restarted"
   // plot area in the SVG's viewBox (index.html)
   var X0 = 44, W = 312, Y0 = 8, H = 132;
 
@@ -53,10 +54,17 @@
         hist.temperature = []; hist.humidity = []; times = [];
       }
       fresh = false;
-      if (lastId !== null && id > lastId + 1) { n.missed += id - lastId - 1; show("missed"); }
+      // A board publishing to MQTT takes its first id from the clock
+      // (ahttp/mqtt_pub.py): after its restart the ids jump far ahead.
+      if (lastId !== null && id > lastId + 1 && id - lastId <= RESTART_JUMP) {
+        n.missed += id - lastId - 1; show("missed");
+      }
       lastId = id;
       var r = JSON.parse(e.data);
       NAMES.forEach(function (k) { $(k).textContent = r[k]; });
+      if (times.length && r.t < times[times.length - 1]) {   // a new run: its t from 0
+        hist.temperature = []; hist.humidity = []; times = [];
+      }
       times.push(r.t);
       hist.temperature.push(r.temperature);
       hist.humidity.push(r.humidity);
