@@ -12,8 +12,15 @@ Backends, one API: MicroPython uses micropython-lib's `umqtt.simple`
 broker succeeded, and its socket gets a short timeout, so a broker that is
 down or stops reading never holds the event loop for more than `stall`
 seconds. CPython uses `aiomqtt`. asyncio is imported inside coroutines.
+
+Ids survive a restart: relays drop ids not above the last they served
+(a retained copy, a resend), so a board whose ids began at 1 again would
+be ignored until the relays restart. The feed's first id is therefore
+taken from the clock (`clock_id()`): a later run starts above every id
+of an earlier one, and relays and browsers see ids that only grow.
 """
 import sys
+import time
 
 from ahttp._mqtt_msg import encode_message
 
@@ -31,12 +38,14 @@ class MQTTPublisher:
     - `reconnect`: seconds between connection attempts.
     - `stall`: seconds a blocking write may take (umqtt) before the
       connection counts as broken.
+    - `clock_ids`: a feed that has published nothing yet starts its ids at
+      `clock_id()` (unless the clock is not set: then at 1, with a log line).
     Counters: `sent`, `dropped` (queue overflow), `connects`, `failures`.
     """
 
     def __init__(self, feed, topic, server, port=1883, client_id=None,
                  retain=True, queue=32, reconnect=2.0, connect_timeout=3.0,
-                 stall=0.5, log=None):
+                 stall=0.5, log=None, clock_ids=True):
         self.feed = feed
         self.topic = topic
         self.server = server
@@ -54,6 +63,15 @@ class MQTTPublisher:
         self._event = None
         self._task = None
         self._stop = False
+        if clock_ids and feed.published == 0:
+            first = clock_id()
+            if first is None:
+                self.log("mqtt: the clock is not set: ids start at 1, and relays "
+                         "ignore this board after a restart (set it, e.g. ntptime)")
+            else:
+                # the Broadcaster's first_id, as if it had been created with it
+                feed.last_id = first - 1
+                feed._first_id = first
 
     def publish(self, data=None, event=None, retry=None):
         """Publish through the Broadcaster and queue the MQTT message (with
@@ -157,6 +175,18 @@ class MQTTPublisher:
     def _sent(self):
         self.pending.pop(0)
         self.sent += 1
+
+
+def clock_id():
+    """A first event id above every id of an earlier run: the wall-clock
+    time in ms (so a run stays below the next one while it publishes under
+    1,000 events/s on average), or None when the clock is not set (before
+    2024: a board without NTP or RTC)."""
+    t = int(time.time())
+    if getattr(time, "gmtime", time.localtime)(t)[0] < 2024:
+        return None
+    ns = getattr(time, "time_ns", None)     # floats of 32-bit boards lack the ms
+    return (ns() // 1000000 if ns else t * 1000) + 1
 
 
 def _log(msg):

@@ -4,6 +4,10 @@
     python examples/relay.py --broker 127.0.0.1 --topic 'ahttp/+/events'
     # then http://127.0.0.1:8090/events/ahttp/board1/events
 
+The sensor dashboard through a relay (the board: MQTT_BROKER=127.0.0.1
+examples/sensor_feed.py): add `--www examples/sensor_www --replay 60` and
+open http://127.0.0.1:8090/?feed=/events/ahttp/sensor1/events
+
 Run several side by side (behind a load balancer, or listed in the page):
 they serve the same event ids, so a browser resumes on any of them.
 See docs/scale.md. Options may also come from the environment: RELAY_BROKER,
@@ -30,11 +34,16 @@ def main():
     ap.add_argument("--port", type=int, default=int(env("AHTTP_PORT", "8090")))
     ap.add_argument("--ring", type=int, default=int(env("RELAY_RING", "256")))
     ap.add_argument("--max-payload", type=int, default=int(env("RELAY_MAX_PAYLOAD", "4096")))
+    ap.add_argument("--replay", type=int, default=int(env("RELAY_REPLAY", "1")),
+                    help="events a new page gets at once (the dashboard: 60)")
+    ap.add_argument("--www", default=env("RELAY_WWW"),
+                    help="also serve this directory at / (e.g. examples/sensor_www: "
+                         "open /?feed=/events/<topic>)")
     a = ap.parse_args()
     if not a.topic:
         ap.error("give at least one --topic (MQTT filter, + and # allowed)")
     relay = MQTTRelay(a.broker, a.topic, port=a.broker_port, ring=a.ring,
-                      max_payload=a.max_payload)
+                      max_payload=a.max_payload, replay=a.replay)
     app = HTTPServer(max_connections=20000)
     relay.route(app)
 
@@ -45,6 +54,9 @@ def main():
                 "stale": relay.stale,
                 "topics": {t: {"last_id": f.last_id, "subscribers": len(f.subscribers)}
                            for t, f in relay.feeds.items()}}
+
+    if a.www:
+        app.static("/", a.www)
 
     async def run():
         await app.start(a.host, a.port)

@@ -11,6 +11,11 @@ Env: AHTTP_HOST, AHTTP_PORT (default 127.0.0.1:8080), SENSOR_INTERVAL
 (seconds between readings, default 1), SSE_RETRY (browser reconnect delay,
 ms, default 2000), SSE_DEBUG=1 adds GET /debug/drop (end every stream, as
 a network cut would) and GET /debug/stats.
+
+MQTT_BROKER (host) publishes every reading to MQTT_TOPIC (default
+ahttp/sensor1/events) as well, for relays (docs/scale.md; on MicroPython
+it needs umqtt.simple). The page then follows a relay with
+?feed=/events/<topic>, or several boards with one ?feed= each.
 """
 import asyncio
 import math
@@ -43,8 +48,11 @@ app = HTTPServer()
 async def events(reader, writer, request):
     # A page that had to start a new EventSource passes its last id as
     # ?last=; the browser's own reconnects send the Last-Event-ID header.
-    await feed.serve(reader, writer, request,
-                     last_event_id=request.args.get("last"))
+    # A new page gets the whole ring first, so its plot fills at once.
+    last = request.args.get("last")
+    if last is None and feed.last_id >= feed.oldest_id():
+        last = str(feed.oldest_id() - 1)
+    await feed.serve(reader, writer, request, last_event_id=last)
 
 
 @app.route("GET", "/api/info")
@@ -88,13 +96,24 @@ SENSORS = (
 )
 
 
+pub = None
+publish = feed.publish
+if getenv("MQTT_BROKER"):
+    from ahttp.mqtt_pub import MQTTPublisher
+    pub = MQTTPublisher(feed, getenv("MQTT_TOPIC") or "ahttp/sensor1/events",
+                        getenv("MQTT_BROKER"), int(getenv("MQTT_PORT") or 1883))
+    publish = pub.publish
+
+
 async def sensor_task():
+    if pub is not None:
+        pub.start()
     t = 0.0
     while True:
         reading = {"t": round(t, 1)}
         for name, sensor in SENSORS:
             reading[name] = sensor.read(t)
-        feed.publish(reading, event="reading")
+        publish(reading, event="reading")
         await asyncio.sleep(INTERVAL)
         t += INTERVAL
 

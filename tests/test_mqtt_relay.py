@@ -167,36 +167,41 @@ def test_topic_filters():
 @pytest.mark.parametrize("board_runtime", ["micropython", "cpython"])
 def test_every_client_of_every_relay_gets_every_event_once_across_a_relay_kill(
         start_app, broker, umqtt_path, board_runtime):
-    """200 events at 50/s from the board; 3 relays x 3 clients; relay 0 is
-    killed after ~60 events and its clients resume on the others."""
+    """1,000 events at 50/s from the board; 3 relays x 20 clients; relay 0
+    is killed after ~300 events and its clients resume on the others."""
     board = _board(start_app, board_runtime, broker, umqtt_path)
     _wait(lambda: _get(board.url + "/stats")["connected"], "the board's broker connection")
     relays = [_relay(start_app, broker) for _ in range(3)]
     path = "/events/" + TOPIC
-    n = 200
-    results = [[] for _ in range(9)]
+    first = _get(board.url + "/stats")["last_id"] + 1     # from the clock
+    n, per_relay = 1000, 20
+    clients = 3 * per_relay
+    results = [[] for _ in range(clients)]
 
     async def main():
         tasks = []
-        for i in range(9):
-            first = relays[i // 3]
-            urls = [first.url + path] + [r.url + path for r in relays if r is not first]
-            tasks.append(asyncio.ensure_future(_collect(urls, None, results[i], n)))
+        for i in range(clients):
+            mine = relays[i // per_relay]
+            urls = [mine.url + path] + [r.url + path for r in relays if r is not mine]
+            tasks.append(asyncio.ensure_future(
+                _collect(urls, None, results[i], first + n - 1)))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, lambda: _wait(
-            lambda: all(_subscribers(r) == 3 for r in relays), "9 subscribers"))
+            lambda: all(_subscribers(r) == per_relay for r in relays),
+            "%d subscribers" % clients))
         await loop.run_in_executor(None, _get, board.url + "/pump?n=%d&rate=50" % n)
         await loop.run_in_executor(None, lambda: _wait(
-            lambda: _get(relays[0].url + "/stats")["forwarded"] >= 60, "60 events"))
+            lambda: _get(relays[0].url + "/stats")["forwarded"] >= 300, "300 events"))
         relays[0].stop()
-        await asyncio.wait_for(asyncio.gather(*tasks), 40)
+        await asyncio.wait_for(asyncio.gather(*tasks), 60)
 
     asyncio.run(main())
-    want = list(range(1, n + 1))
+    assert first > 10 ** 12, first
+    want = list(range(first, first + n))
     for i, got in enumerate(results):
         assert [g[0] for g in got] == want, (i, [g[0] for g in got])
         assert [g[2]["i"] for g in got] == list(range(n)) and {g[1] for g in got} == {"reading"}
-    moved = [got for got in results[:3]]
+    moved = [got for got in results[:per_relay]]
     for got in moved:      # the killed relay's clients ended on another one
         assert got[0][3] == relays[0].port and got[-1][3] != relays[0].port
     stats = _get(board.url + "/stats")
@@ -205,19 +210,21 @@ def test_every_client_of_every_relay_gets_every_event_once_across_a_relay_kill(
 
 def test_broker_outage_board_keeps_serving_and_everything_reconnects(
         start_app, broker, umqtt_path):
-    """The broker stops for 3 s while the board (MicroPython) publishes:
+    """The broker stops for 5 s while the board (MicroPython) publishes:
     its HTTP and local stream go on, then publishing resumes and the relay
     reconnects; the relay's client sees increasing ids, none twice."""
     board = _board(start_app, "micropython", broker, umqtt_path, queue=32)
     _wait(lambda: _get(board.url + "/stats")["connected"], "the board's broker connection")
     relay = _relay(start_app, broker)
-    n = 300
+    n = 400
+    first = _get(board.url + "/stats")["last_id"] + 1
+    end = first + n - 1
     local, remote = [], []
 
     async def main():
         loop = asyncio.get_running_loop()
-        t1 = asyncio.ensure_future(_collect([board.url + "/events"], None, local, n))
-        t2 = asyncio.ensure_future(_collect([relay.url + "/events/" + TOPIC], None, remote, n))
+        t1 = asyncio.ensure_future(_collect([board.url + "/events"], None, local, end))
+        t2 = asyncio.ensure_future(_collect([relay.url + "/events/" + TOPIC], None, remote, end))
         await loop.run_in_executor(None, lambda: _wait(
             lambda: _get(board.url + "/stats")["subscribers"] == 1
             and _subscribers(relay) == 1, "both streams"))
@@ -225,7 +232,7 @@ def test_broker_outage_board_keeps_serving_and_everything_reconnects(
         await asyncio.sleep(1)
         broker.stop()
         during = []
-        for _ in range(6):              # 3 s without a broker
+        for _ in range(10):             # 5 s without a broker
             await asyncio.sleep(0.5)
             s = await loop.run_in_executor(None, _get, board.url + "/stats", 2)
             during.append((s["pumped"], s["connected"]))
@@ -238,13 +245,53 @@ def test_broker_outage_board_keeps_serving_and_everything_reconnects(
     assert not any(c for _, c in during[2:]), during        # it noticed
     assert during[-1][0] > during[0][0], during              # and kept publishing
     assert count_during > 50 + len(during)                   # local stream went on
-    assert [g[0] for g in local] == list(range(1, n + 1))
+    assert [g[0] for g in local] == list(range(first, end + 1))
     ids = [g[0] for g in remote]
-    assert ids == sorted(set(ids)) and ids[-1] == n, ids     # in order, none twice
+    assert ids == sorted(set(ids)) and ids[-1] == end, ids   # in order, none twice
     b = _get(board.url + "/stats")
     r = _get(relay.url + "/stats")
     assert b["connects"] >= 2 and b["pending"] == 0, b
     assert r["connects"] >= 2 and r["connected"], r
+
+
+@pytest.mark.parametrize("board_runtime", ["micropython", "cpython"])
+def test_a_restarted_board_is_followed_by_the_relay_without_restarting_it(
+        start_app, broker, umqtt_path, board_runtime):
+    """The board's ids start from the clock, so after a restart they are
+    above the old ones: the relay (not restarted) forwards the new run's
+    events to its client, which stayed connected, in order."""
+    relay = _relay(start_app, broker)
+    runs, got = [], []
+    n = 20
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        t = None
+        for run in range(2):
+            board = await loop.run_in_executor(
+                None, _board, start_app, board_runtime, broker, umqtt_path)
+            await loop.run_in_executor(None, lambda: _wait(
+                lambda: _get(board.url + "/stats")["connected"], "the board's broker"))
+            first = (await loop.run_in_executor(None, _get, board.url + "/stats"))["last_id"] + 1
+            runs.append(first)
+            if t is None:
+                t = asyncio.ensure_future(_collect(
+                    [relay.url + "/events/" + TOPIC], None, got, 10 ** 18))
+                await loop.run_in_executor(None, lambda: _wait(
+                    lambda: _subscribers(relay) == 1, "the stream"))
+            await loop.run_in_executor(None, _get, board.url + "/pump?n=%d&rate=50" % n)
+            await loop.run_in_executor(None, lambda: _wait(
+                lambda: len(got) >= n * (run + 1), "run %d's events at the client" % run))
+            board.stop()                 # the restart: a new process, ids anew
+        t.cancel()
+
+    asyncio.run(main())
+    assert runs[1] > runs[0] + n, runs
+    want = list(range(runs[0], runs[0] + n)) + list(range(runs[1], runs[1] + n))
+    assert [g[0] for g in got] == want
+    assert [g[2]["i"] for g in got] == list(range(n)) * 2
+    stats = _get(relay.url + "/stats")
+    assert stats["forwarded"] == 2 * n and stats["malformed"] == 0, stats
 
 
 def test_malformed_and_oversized_payloads_are_dropped_with_a_log_line(
