@@ -151,35 +151,40 @@ class BroadcastCore:
         return id
 
     def _store(self, data, event, retry, id=None):
-        # `id` None: the next one. An int: the source's own (a relay passes
-        # on the ids its source chose, so every relay serves the same ids);
-        # it must grow, and ids it skips hold no event (their slots are
-        # emptied, take() steps over them).
+        # `id` None: the next one; an int: the source's own (see _skip)
         if self.closed:
             raise OSError("broadcaster closed")
-        last = self.last_id
         if id is None:
-            id = last + 1
-        elif type(id) is not int or id <= last:
-            raise ValueError("event id must be an int above %d, got %r" % (last, id))
-        elif id > last + 1:
-            size = self._size
-            k = last + 1
-            end = k + size if id - k > size else id
-            while k < end:
-                self._ring[k % size] = None
-                k += 1
-            # nobody missed ids that never existed: a subscriber waiting
-            # for one of them waits for this one, and resuming after one
-            # of them is no gap (subscribe)
-            self._hole = (last + 1, id - 1)
-            for sub in self.subscribers:
-                if last < sub.next_id < id:
-                    sub.next_id = id
+            id = self.last_id + 1
+        elif type(id) is not int or id != self.last_id + 1:
+            self._skip(id)
         self._ring[id % self._size] = encode_event(data, event, id, retry)
         self.last_id = id
         self.published += 1
         return id
+
+    def _skip(self, id):
+        # A source-chosen id that is not the next one (a relay passes on
+        # the ids its source chose, so every relay serves the same ids): it
+        # must grow, and ids it skips hold no event (their slots are
+        # emptied, take() steps over them). (Out of _store, whose frame
+        # every event pays for.)
+        last = self.last_id
+        if type(id) is not int or id <= last:
+            raise ValueError("event id must be an int above %d, got %r" % (last, id))
+        size = self._size
+        k = last + 1
+        end = k + size if id - k > size else id
+        while k < end:
+            self._ring[k % size] = None
+            k += 1
+        # nobody missed ids that never existed: a subscriber waiting for
+        # one of them waits for this one, and resuming after one of them
+        # is no gap (subscribe)
+        self._hole = (last + 1, id - 1)
+        for sub in self.subscribers:
+            if last < sub.next_id < id:
+                sub.next_id = id
 
     def admit(self, request, default=None):
         """The first step of both drivers' serve(): (the id to resume after:

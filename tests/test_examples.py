@@ -429,7 +429,11 @@ def test_site_big_file_to_ten_clients_at_once(site):
 
 # -- on a board ------------------------------------------------------------------
 
-EXAMPLES = sorted(f for f in os.listdir(os.path.join(ROOT, "examples")) if f.endswith(".py"))
+# the MQTT relay runs on a PC (aiomqtt, argparse: docs/scale.md), not on a
+# board: tested by test_relay_example_listens_on_this_machine below
+PC_ONLY = {"relay.py"}
+EXAMPLES = sorted(f for f in os.listdir(os.path.join(ROOT, "examples"))
+                  if f.endswith(".py") and f not in PC_ONLY)
 
 
 def launch(name, tmp_path, *flags):
@@ -458,3 +462,30 @@ def test_every_example_listens_on_this_machine_only_on_a_pc(name, tmp_path):
     r = launch(name, tmp_path, "--pc")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "WOULD LISTEN 127.0.0.1 808" in r.stdout, r.stdout + r.stderr
+
+
+def test_relay_example_listens_on_this_machine(tmp_path):
+    # (CPython; its broker absent: it serves and keeps retrying the broker)
+    import sys
+    from conftest import free_port
+    port, broker = free_port(), free_port()
+    env = dict(os.environ)
+    env.pop("AHTTP_HOST", None)
+    p = subprocess.Popen([sys.executable, os.path.join(ROOT, "examples", "relay.py"),
+                          "--port", str(port), "--broker-port", str(broker),
+                          "--topic", "ahttp/+/events"],
+                         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    try:
+        t_end = time.monotonic() + 15
+        while True:
+            try:
+                r = httpx.get("http://127.0.0.1:%d/stats" % port, timeout=2)
+                break
+            except httpx.TransportError:
+                assert p.poll() is None and time.monotonic() < t_end, p.stdout.read()
+                time.sleep(0.2)
+        assert r.status_code == 200 and r.json()["connected"] is False, r.text
+    finally:
+        p.terminate()
+        p.wait(10)
