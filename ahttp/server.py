@@ -670,8 +670,8 @@ class HTTPServer(AppCore):
                         while None not in self._refused and linger:
                             await asyncio.sleep_ms(20)
                             linger -= 1
-                    except BaseException:
-                        pass
+                    except (Exception, asyncio.CancelledError):
+                        pass    # (a KeyboardInterrupt must still end run())
                     _refuse(self._refused, wstream.s, False, None)
                     # (a client that has sent all and closed its side is
                     # closed now, not at the watchdog's next round)
