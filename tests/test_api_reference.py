@@ -32,7 +32,8 @@ if ROOT not in sys.path:        # the package as it is in this checkout
 
 MODULES = ("ahttp", "ahttp.request", "ahttp.response", "ahttp.server",
            "ahttp.sse", "ahttp.ws", "ahttp.sync", "ahttp.auth", "ahttp.cors",
-           "ahttp.session", "ahttp.template", "ahttp.multipart", "ahttp.testing")
+           "ahttp.session", "ahttp.template", "ahttp.multipart", "ahttp.testing",
+           "ahttp.sse_client", "ahttp.mqtt_pub", "ahttp.mqtt_relay")
 
 # the section of docs/api.md that documents a module's names
 DOC_SECTION = {"ahttp.request": "ahttp", "ahttp.response": "ahttp",
@@ -42,7 +43,8 @@ DOC_SECTION = {"ahttp.request": "ahttp", "ahttp.response": "ahttp",
 TWINS = {"ahttp.sync": ("ahttp", "ahttp.sse", "ahttp.ws")}
 
 # re-exported from a private module without being in __all__
-RE_EXPORTS = {"ahttp.ws": ("ConnectionClosed",)}
+RE_EXPORTS = {"ahttp.ws": ("ConnectionClosed",),
+              "ahttp.sse_client": ("Event", "SSEParser", "SSEParseError")}
 
 # public by spelling, not API (with the reason)
 NOT_API = {
