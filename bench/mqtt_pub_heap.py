@@ -1,12 +1,18 @@
 """Heap the MQTT publisher adds on MicroPython (docs/scale.md).
 
-    micropython bench/mqtt_pub_heap.py BROKER_PORT     # a broker on 127.0.0.1
+    micropython bench/mqtt_pub_heap.py BROKER_PORT [HTTP_PORT]   # broker on 127.0.0.1
 
 MICROPYPATH must hold the package (source or tools/build_mpy.py's .mpy),
 umqtt.simple (tools/get_umqtt.py) and .frozen. Prints gc.mem_alloc()
 differences after a collection: importing the publisher (umqtt.simple
 included), a connected publisher with its task, and 32 queued messages
 while no broker is reachable.
+
+With HTTP_PORT it then serves the feed at GET /events and, at GET
+/rate?secs=3&mqtt=1, publishes for `secs` seconds as fast as its local
+streams take the events and (mqtt=1: `pub.publish`) the broker takes the
+messages, answering {"events": n, "ms": elapsed}; mqtt=0 is
+`feed.publish` alone. bench/relay.py drives it with one SSE client.
 """
 import asyncio
 import gc
@@ -52,8 +58,49 @@ async def main():
     print("32 queued messages (broker down): %d bytes (%d each)"
           % (queued - before_q, (queued - before_q) // 32))
     print("sent %d, failures of the down one: %d" % (pub.sent, down.failures))
-    pub.stop()
     down.stop()
+    if len(sys.argv) > 2:
+        await serve(feed, pub, int(sys.argv[2]))
+    pub.stop()
+
+
+def _behind(feed, pub):
+    # a message not yet written to the broker, or a local stream that has
+    # not taken the newest event
+    if pub.pending:
+        return True
+    for s in feed.subscribers:
+        if s.next_id <= feed.last_id:
+            return True
+    return False
+
+
+async def serve(feed, pub, port):
+    import time
+    from ahttp import HTTPServer
+    app = HTTPServer()
+
+    @app.route("GET", "/events")
+    async def events(reader, writer, request):
+        await feed.serve(reader, writer, request)
+
+    @app.route("GET", "/rate")
+    async def rate(reader, writer, request):
+        limit = int(float(request.args.get("secs", "3")) * 1000)
+        send = pub.publish if request.args.get("mqtt") == "1" else feed.publish
+        n = 0
+        t0 = time.ticks_ms()
+        while time.ticks_diff(time.ticks_ms(), t0) < limit:
+            send({"t": 21.5, "i": n}, "reading")
+            n += 1
+            while _behind(feed, pub) and time.ticks_diff(time.ticks_ms(), t0) < limit:
+                await asyncio.sleep(0)
+        return {"events": n, "ms": time.ticks_diff(time.ticks_ms(), t0)}
+
+    await app.start("127.0.0.1", port)
+    print("serving on", port)
+    while True:
+        await asyncio.sleep(3600)
 
 
 asyncio.run(main())

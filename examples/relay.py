@@ -11,7 +11,8 @@ open http://127.0.0.1:8090/?feed=/events/ahttp/sensor1/events
 Run several side by side (behind a load balancer, or listed in the page):
 they serve the same event ids, so a browser resumes on any of them.
 See docs/scale.md. Options may also come from the environment: RELAY_BROKER,
-RELAY_BROKER_PORT, RELAY_TOPICS (comma-separated), AHTTP_HOST, AHTTP_PORT.
+RELAY_BROKER_PORT, RELAY_TOPICS (comma-separated), RELAY_MAX_CLIENTS,
+AHTTP_HOST, AHTTP_PORT.
 """
 import argparse
 import asyncio
@@ -21,6 +22,22 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from ahttp import HTTPServer               # noqa: E402
 from ahttp.mqtt_relay import MQTTRelay     # noqa: E402
+
+
+def _raise_open_files(want):
+    # every stream is a socket: lift the soft limit (often 1024) towards
+    # the hard one instead of failing accept() past a thousand clients
+    try:
+        import resource
+    except ImportError:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        new = want if hard == resource.RLIM_INFINITY else min(want, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        if new < want:
+            print("relay: only %d open files allowed (ulimit -Hn): fewer than "
+                  "--max-clients streams fit" % new, flush=True)
 
 
 def main():
@@ -34,6 +51,8 @@ def main():
     ap.add_argument("--port", type=int, default=int(env("AHTTP_PORT", "8090")))
     ap.add_argument("--ring", type=int, default=int(env("RELAY_RING", "256")))
     ap.add_argument("--max-payload", type=int, default=int(env("RELAY_MAX_PAYLOAD", "4096")))
+    ap.add_argument("--max-clients", type=int, default=int(env("RELAY_MAX_CLIENTS", "10000")),
+                    help="event streams per topic (more get 503 + Retry-After)")
     ap.add_argument("--replay", type=int, default=int(env("RELAY_REPLAY", "1")),
                     help="events a new page gets at once (the dashboard: 60)")
     ap.add_argument("--www", default=env("RELAY_WWW"),
@@ -43,8 +62,13 @@ def main():
     if not a.topic:
         ap.error("give at least one --topic (MQTT filter, + and # allowed)")
     relay = MQTTRelay(a.broker, a.topic, port=a.broker_port, ring=a.ring,
-                      max_payload=a.max_payload, replay=a.replay)
-    app = HTTPServer(max_connections=20000)
+                      max_payload=a.max_payload, replay=a.replay,
+                      max_subscribers=a.max_clients)
+    conns = a.max_clients + 64          # the streams, and room for page loads
+    _raise_open_files(conns + 64)
+    # a relay is for many browsers: a listen queue that takes a crowd
+    # reconnecting at once (after a relay died) without SYN retries
+    app = HTTPServer(max_connections=conns, backlog=1024)
     relay.route(app)
 
     @app.route("GET", "/stats")
