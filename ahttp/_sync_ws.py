@@ -1,8 +1,10 @@
 """WebSocket for the blocking driver: the thin blocking twin of ws.py.
 
 Loaded by `ahttp.sync` on first use. It only moves bytes: every protocol
-decision and limit (handshake, frames, UTF-8, close codes) is in the
-sans-IO core `_ws.py`, shared with the async driver. No asyncio here.
+decision and limit (handshake, frames, UTF-8, the answers to pings and
+closes, close codes and reasons) is in the sans-IO core `_ws.Protocol`,
+shared with the async driver; this loop writes what it queues. The timing
+(keepalive, close_timeout) is the driver's. No asyncio here.
 
     ws = WebSocket.accept(reader, writer, request)
     for message in ws:              # str for text, bytes for binary
@@ -54,6 +56,7 @@ class WebSocket:
         self._ping_timeout = ping_timeout or ping_interval
         self._last_seen = ticks_ms()
         self._ping_sent = None     # ticks_ms of an unanswered keepalive ping
+        self._timed_out = False    # and True once it went unanswered too long
 
     @classmethod
     def accept(cls, reader, writer, request, subprotocols=None, origins=None,
@@ -123,11 +126,7 @@ class WebSocket:
         while True:
             if self._done:
                 raise ConnectionClosed(self.close_code, self.close_reason)
-            try:
-                event = proto.next_event()
-            except _ws.ProtocolError as e:
-                self._fail(e)
-                raise ConnectionClosed(e.code, e.reason)
+            event = proto.next_event()
             if event is None:
                 try:
                     # the rest of a big payload straight into its block (see
@@ -135,7 +134,7 @@ class WebSocket:
                     room = proto.parser.room() if into else None
                     data = self._read(size, room)
                     if not data:
-                        self._finish(1006, self.close_reason or "connection lost")
+                        self._finish(proto.abort(self._timed_out))
                         raise ConnectionClosed(1006, self.close_reason)
                     self._last_seen = ticks_ms()
                     self._ping_sent = None
@@ -148,28 +147,12 @@ class WebSocket:
                     # over the limit (see ws.WebSocket._receive)
                     if proto.parser._whole is None:
                         raise
-                    e = proto.too_big()
-                    self._fail(e)
-                    raise ConnectionClosed(e.code, e.reason)
+                    self._respond(proto.fail(proto.too_big()))
                 continue
-            kind = event[0]
-            if kind == _ws.MESSAGE:
+            if event[0] == _ws.MESSAGE:
                 return event
-            if kind == _ws.PING:
-                try:
-                    self._write(proto.send_pong(event[1]))
-                except ConnectionClosed:
-                    pass
-            elif kind == _ws.CLOSE:
-                reply = proto.close_reply()
-                if reply is not None:
-                    try:
-                        self._write(reply)
-                    except ConnectionClosed:
-                        pass
-                self._finish(event[1], event[2])
-                raise ConnectionClosed(event[1], event[2])
             # PONG: _last_seen was updated when its bytes arrived.
+            self._respond(event)
 
     def _read(self, size, room=None):
         """The next bytes from the peer, up to `size` (with a `room`
@@ -185,7 +168,7 @@ class WebSocket:
                 if self._ping_sent is not None:
                     left = int(self._ping_timeout * 1000) - ticks_diff(now, self._ping_sent)
                     if left <= 0:
-                        self.close_reason = "keepalive ping timeout"
+                        self._timed_out = True      # (see _receive)
                         return b""
                 else:
                     left = int(interval * 1000) - ticks_diff(now, self._last_seen)
@@ -233,8 +216,8 @@ class WebSocket:
                 for piece in _ws.pieces(body, frame):
                     writer.write(piece)
         except (OSError, EOFError):
-            self._finish(1006, "connection lost")
-            raise ConnectionClosed(1006, "connection lost")
+            self._finish(self._proto.abort())
+            raise ConnectionClosed(1006, self.close_reason)
 
     # -- closing ---------------------------------------------------------
 
@@ -250,7 +233,7 @@ class WebSocket:
                 return
         self._until_closed()
         if not self._done:
-            self._finish(code, reason)
+            self._finish((0, code, reason))
 
     def _until_closed(self):
         # Messages after our close are dropped; bounded by close_timeout.
@@ -266,22 +249,34 @@ class WebSocket:
         except ConnectionClosed:
             pass
 
-    def _fail(self, error):
-        frame = self._proto.fail(error)
-        if frame is not None:
+    def _respond(self, event):
+        # Write what the Protocol queued for `event` (a pong, the echo of
+        # the peer's close, our close after an error). A CLOSE ends the
+        # connection (ConnectionClosed): when ours went first, after
+        # waiting (close_timeout at most) for the peer's.
+        out = self._proto.data_to_send()
+        wait = False
+        if out:
             try:
-                self._write(frame)
+                self._write(out)
+                wait = True
             except ConnectionClosed:
                 pass
-            else:
-                self._linger()
-        self._finish(error.code, error.reason)
+        if event[0] != _ws.CLOSE:
+            return
+        if wait and not self._proto.close_received:
+            self._linger()
+        self._finish(event)
+        raise ConnectionClosed(event[1], event[2])
 
     def _ended(self, exc):
         # The handler returned (exc None) or raised, the connection still
-        # open: close it properly (see _ws._ended).
+        # open: close it properly (the Protocol's _ended chooses the code).
         if not self._done:
-            self._fail(_ws._ended(exc))
+            try:
+                self._respond(self._proto._ended(exc))
+            except ConnectionClosed:
+                pass
 
     def _linger(self):
         # Wait (close_timeout at most) for the peer's answer to our close
@@ -302,13 +297,13 @@ class WebSocket:
         except Exception:
             pass
 
-    def _finish(self, code, reason):
-        """Closed: remember why, close the socket."""
+    def _finish(self, event):
+        """Closed: remember why (a CLOSE event), close the socket."""
         if self._done:
             return
         self._done = True
-        self.close_code = code
-        self.close_reason = reason
+        self.close_code = event[1]
+        self.close_reason = event[2]
         try:
             self.writer.close()
         except Exception:

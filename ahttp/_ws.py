@@ -2,8 +2,11 @@
 
 Bytes go in through `Protocol.feed()`, events come out of `next_event()`, and
 the `encode_*` helpers return the bytes to write. Every protocol decision and
-limit lives here so the async (ws.py) and blocking (sync.py) drivers only move
-bytes. Never import asyncio or touch a socket in this module.
+limit lives here so the async (ws.py) and blocking (_sync_ws.py) drivers only
+move bytes: the answers the protocol owes the peer (a pong for each ping, the
+echo of its close, our close after its error) are queued by the Protocol
+itself, with their close codes and reasons, and the drivers write what
+`data_to_send()` returns. Never import asyncio or touch a socket in this module.
 """
 import binascii
 import hashlib
@@ -33,9 +36,11 @@ _OP_PONG = const(10)
 
 # Events returned by Protocol.next_event(): (kind, value[, reason]).
 MESSAGE = const(1)   # (MESSAGE, str | bytes)
-PING = const(2)      # (PING, payload) - the driver answers with send_pong()
+PING = const(2)      # (PING, payload) - its pong is queued (data_to_send)
 PONG = const(3)      # (PONG, payload)
-CLOSE = const(4)     # (CLOSE, code, reason) - the driver sends close_reply()
+CLOSE = const(4)     # (CLOSE, code, reason) - the connection ends; the
+                     # answer is queued; close_received False: ours went
+                     # first (an error), the peer's is still to come
 
 _CLOSE_NORMAL = const(1000)
 _CLOSE_GOING_AWAY = const(1001)
@@ -233,23 +238,27 @@ def encode_close(code=_CLOSE_NORMAL, reason="", mask=None):
     return encode_frame(_OP_CLOSE, payload, mask=mask)
 
 
+# (Long explanations in this module are comments, not docstrings: a
+# docstring is held in the parse tree while the module compiles from
+# source, which decides the smallest heap that imports it on v1.11.)
+#
+# _probe() -> (word, header), probed once at import.
+#
+# word: the chunk size apply_mask() unmasks in (ports without
+# arbitrary-precision ints overflow in from_bytes: smaller words there).
+#
+# header: the uctypes layout of a bytes object's header where payloads
+# can be received in place, else None. MicroPython keeps a bytes object
+# as four words (type, cached hash, length, data pointer), and
+# str(b, "utf-8") of a bytes object shares its data. So a big payload is
+# received straight into a fresh bytes(n), through a bytearray over its
+# memory, and the hash cached when it was made (of zeros) is cleared once
+# it is full (0 means "not computed"): the bytes handed over, or the str
+# made of them, is the one block the payload came in, never a second
+# copy. The layout is checked on a sample first; anywhere it differs
+# (CPython, another port) payloads are copied out of a bytearray.
+# (Few names here on purpose: each new one is interned on a board.)
 def _probe():
-    """(word, header), probed once at import.
-
-    word: the chunk size apply_mask() unmasks in (ports without
-    arbitrary-precision ints overflow in from_bytes: smaller words there).
-
-    header: the uctypes layout of a bytes object's header where payloads
-    can be received in place, else None. MicroPython keeps a bytes object
-    as four words (type, cached hash, length, data pointer), and
-    str(b, "utf-8") of a bytes object shares its data. So a big payload is
-    received straight into a fresh bytes(n), through a bytearray over its
-    memory, and the hash cached when it was made (of zeros) is cleared once
-    it is full (0 means "not computed"): the bytes handed over, or the str
-    made of them, is the one block the payload came in, never a second
-    copy. The layout is checked on a sample first; anywhere it differs
-    (CPython, another port) payloads are copied out of a bytearray.
-    (Few names here on purpose: each new one is interned on a board.)"""
     word = 0
     for size in (_UNMASK_CHUNK, 8, 4):
         try:
@@ -317,22 +326,23 @@ def _xor(mv, i, j, m):
     mv[i:j] = (int.from_bytes(mv[i:j], "big") ^ m).to_bytes(j - i, "big")
 
 
+# FrameParser: bytes in, frames out: `feed(data)`, then `next_frame()`
+# returns (fin, opcode, payload), or None when more bytes are needed. The
+# payload is unmasked, in a bytearray (a big frame's is filled as reads
+# come, see _BIG).
+#
+# Headers are validated before the payload is buffered (reserved bits and
+# opcodes, control frame rules, masking, `max_frame_size`), and
+# `on_header` (fin, opcode, length) can refuse a frame by raising
+# ProtocolError, so a peer can never make this allocate beyond the
+# configured bounds.
+#
+# With `pieces` set (bytes), a data frame bigger than that, or not all
+# here yet, comes out in pieces of at most that many bytes, each as it
+# arrives: (False, opcode, piece), then the rest as continuations, the
+# last with the frame's own fin. Nothing the size of the frame is held.
 class FrameParser:
-    """Bytes in, frames out: `feed(data)`, then `next_frame()` returns
-    (fin, opcode, payload), or None when more bytes are needed. The payload
-    is unmasked, in a bytearray (a big frame's is filled as reads come, see
-    _BIG).
-
-    Headers are validated before the payload is buffered (reserved bits and
-    opcodes, control frame rules, masking, `max_frame_size`), and `on_header`
-    (fin, opcode, length) can refuse a frame by raising ProtocolError, so a
-    peer can never make this allocate beyond the configured bounds.
-
-    With `pieces` set (bytes), a data frame bigger than that, or not all
-    here yet, comes out in pieces of at most that many bytes, each as it
-    arrives: (False, opcode, piece), then the rest as continuations, the
-    last with the frame's own fin. Nothing the size of the frame is held.
-    """
+    """Bytes in, frames out (see above)."""
     pieces = 0
 
     def __init__(self, max_frame_size=DEFAULT_MAX_MESSAGE, require_mask=True,
@@ -382,12 +392,12 @@ class FrameParser:
             self._buf += data
 
     def room(self):
-        """Where the rest of a big payload goes, or None: a memoryview the
-        driver can read into straight from the socket (then filled(k)),
-        exactly as long as what is missing, so no read takes bytes of the
-        next frame. No copy, and no allocation per read while a big
-        message comes in: on a small heap, the payload's block is the only
-        one it needs."""
+        """Where the rest of a big payload goes, or None."""
+        # A memoryview the driver can read into straight from the socket
+        # (then filled(k)), exactly as long as what is missing, so no read
+        # takes bytes of the next frame. No copy, and no allocation per
+        # read while a big message comes in: on a small heap, the
+        # payload's block is the only one it needs.
         if self._need:
             return memoryview(self._whole)[self._fill:]
         return None
@@ -686,14 +696,22 @@ def pieces(body, head=b"", size=_PIECE):
         i += size
 
 
+# Protocol: feed(bytes) / next_event() -> event or None. The answers the
+# peer is owed are decided and queued here, never by a driver: the pong
+# for each ping, the echo of its close frame (its code and reason), our
+# close frame when it breaks the protocol (1002, 1007, 1009, with a
+# reason); the driver writes data_to_send() after any event but a
+# message. So are the codes and reasons of every other end: the handler
+# left it open (_ended: 1000, 1011), the server stops (_ended: 1001),
+# the connection was lost (abort: 1006, local only).
+# encode_message(), ping_frame() and close_frame() return the bytes of
+# what the application sends. Limits: `max_message_size` (whole message
+# after reassembly) and `max_frame_size`; both are checked from frame
+# headers, before buffering.
 class Protocol:
-    """One server-side WebSocket connection, sans I/O.
-
-    feed(bytes) / next_event() -> event or None; encode_message(),
-    send_pong(), close_frame(), close_reply(), fail() return bytes to write.
-    Limits: `max_message_size` (whole message after reassembly) and
-    `max_frame_size`; both are checked from frame headers, before buffering.
-    """
+    """One server-side WebSocket connection, sans I/O."""
+    out_buf = b""   # queued answers (see data_to_send)
+    mask = None     # set by a client (ahttp.testing): its answers are masked
 
     def __init__(self, max_message_size=DEFAULT_MAX_MESSAGE, max_frame_size=None,
                  require_mask=True):
@@ -734,6 +752,13 @@ class Protocol:
     def feed(self, data):
         self.parser.feed(data)
 
+    def data_to_send(self):
+        """The queued answers (bytes, b"" if none), taken."""
+        out = self.out_buf
+        if out:
+            self.out_buf = b""
+        return out
+
     def begin(self, pieces):
         """The drivers' receive(): the next message whole (pieces 0) or,
         receive_piece(), in pieces of at most `pieces` bytes, as events
@@ -745,14 +770,20 @@ class Protocol:
                                "receive_piece() until its last one")
 
     def next_event(self):
-        """The next event, or None when more bytes are needed. Raises
-        ProtocolError; the driver then sends fail(error) and closes.
-
-        A message that cannot be allocated (MemoryError anywhere in taking
-        it in: its block, its fragments, their join) is refused like one
-        over the limit, with 1009, and what it held is dropped: on a small
-        heap a message can be inside max_message_size and still not fit
-        the free memory, and the peer is told so instead of 1011."""
+        """The next event, or None when more bytes are needed."""
+        # A ping's pong and the echo of the peer's close are queued as
+        # they come. A violation by the peer queues our close frame (fail)
+        # and comes out as (CLOSE, code, reason) with close_received
+        # False: the driver writes it, waits (bounded) for the peer's
+        # close, which comes out as the same event, and ends the
+        # connection.
+        #
+        # A message that cannot be allocated (MemoryError anywhere in
+        # taking it in: its block, its fragments, their join) is refused
+        # like one over the limit, with 1009, and what it held is dropped:
+        # on a small heap a message can be inside max_message_size and
+        # still not fit the free memory, and the peer is told so instead
+        # of 1011.
         try:
             while True:
                 frame = self.parser.next_frame()
@@ -779,9 +810,17 @@ class Protocol:
                     self.close_received = True
                     self.close_code = code
                     self.close_reason = reason
+                    if not self.close_sent:
+                        # echoed (RFC 6455 5.5.1): its code and reason, or
+                        # an empty close for an empty one
+                        self.close_sent = True
+                        self.out_buf += encode_close(
+                            None if code == _CLOSE_NO_STATUS else code, reason, self.mask)
                     return (CLOSE, code, reason)
                 if opcode == _OP_PING:
-                    return (PING, bytes(payload))
+                    payload = bytes(payload)
+                    self.out_buf += encode_frame(_OP_PONG, payload, True, self.mask)
+                    return (PING, payload)
                 if opcode == _OP_PONG:
                     return (PONG, bytes(payload))
                 if self.parser.pieces:
@@ -832,8 +871,10 @@ class Protocol:
                 if self._msg_op == _OP_TEXT or type(payload) is bytes:
                     return (MESSAGE, payload)
                 return (MESSAGE, bytes(payload))
+        except ProtocolError as e:
+            return self.fail(e)
         except MemoryError:
-            raise self.too_big()
+            return self.fail(self.too_big())
 
     def too_big(self):
         """The ProtocolError for a message the heap cannot take in (1009,
@@ -841,6 +882,27 @@ class Protocol:
         and the driver's when reading or buffering its bytes fails."""
         self._parts = self._utf8 = self._pv = None
         return ProtocolError(_CLOSE_TOO_BIG, "message too big")
+
+    def _ended(self, exc):
+        # fail() for a WebSocket ended from outside: its handler left it
+        # open (exc None: it returned, 1000; else what it raised, 1011) or
+        # the server stops (exc True: 1001). (Named like the drivers'
+        # methods that call it: one interned name less on a board.)
+        if exc is None:
+            exc = ProtocolError(_CLOSE_NORMAL, "")
+        elif exc is True:
+            exc = ProtocolError(_CLOSE_GOING_AWAY, "going away")
+        else:
+            exc = ProtocolError(_CLOSE_INTERNAL, "out of memory" if isinstance(
+                exc, MemoryError) else "internal error")
+        return self.fail(exc)
+
+    def abort(self, timeout=False):
+        # the CLOSE event of a connection that ended with no close
+        # handshake: 1006 (never sent on the wire); timeout: a keepalive
+        # ping went unanswered
+        return (CLOSE, _CLOSE_ABNORMAL,
+                "keepalive ping timeout" if timeout else "connection lost")
 
     # Outgoing frames (unmasked: this is the server side).
 
@@ -868,9 +930,6 @@ class Protocol:
             raise ValueError("ping payload longer than 125 bytes")
         return encode_frame(_OP_PING, data)
 
-    def send_pong(self, data):
-        return encode_frame(_OP_PONG, data)
-
     def close_frame(self, code=_CLOSE_NORMAL, reason=""):
         """Our close frame (validated); marks the close as sent."""
         if code is not None and not valid_close_code(code):
@@ -879,25 +938,12 @@ class Protocol:
         self.close_sent = True
         return frame
 
-    def close_reply(self):
-        """The echo of the peer's close frame, or None if ours already went."""
-        if self.close_sent:
-            return None
-        self.close_sent = True
-        code = self.close_code
-        if code == _CLOSE_NO_STATUS or code is None:
-            return encode_close(None)
-        reason = self.close_reason
-        if len(reason.encode()) > 123:
-            reason = ""
-        return encode_close(code, reason)
-
     def fail(self, error):
-        """The close frame answering a ProtocolError (None if one went).
-
-        From now on the input is only scanned for the peer's close frame
-        (returned as a CLOSE event with our error code): every other frame is
-        skipped without buffering, whatever its size."""
+        """Queue the close frame answering a ProtocolError (unless ours
+        went already); return the event (CLOSE, code, reason)."""
+        # From now on the input is only scanned for the peer's close frame
+        # (returned as a CLOSE event with our error code): every other
+        # frame is skipped without buffering, whatever its size.
         self.close_code = error.code
         self.close_reason = error.reason
         p = self.parser
@@ -910,21 +956,10 @@ class Protocol:
         # (a header taken without its payload stays: discard mode skips it)
         p._whole = p._block = None
         p._need = 0
-        if self.close_sent:
-            return None
-        self.close_sent = True
-        return encode_close(error.code, error.reason)
-
-
-def _ended(exc):
-    """The close for a WebSocket its handler left open, as a ProtocolError
-    for Protocol.fail(): 1000 when the handler returned (exc None), 1011
-    when it raised. (Named like the drivers' methods that use it: one
-    interned name less on a board.)"""
-    if exc is None:
-        return ProtocolError(1000, "")
-    return ProtocolError(1011, "out of memory" if isinstance(exc, MemoryError)
-                         else "internal error")
+        if not self.close_sent:
+            self.close_sent = True
+            self.out_buf += encode_close(error.code, error.reason, self.mask)
+        return (CLOSE, error.code, error.reason)
 
 
 def handshake(request, subprotocols, origins, headers, max_message_size,

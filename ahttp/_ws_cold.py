@@ -32,10 +32,12 @@ async def send_piece(self, piece, last=False):
 def piece_frame(ws, piece, last):
     """(frame header, payload bytes) for send_piece() of either driver:
     the first piece's type makes the message text or binary, the others
-    are continuations (`ws._piece_open` while a message is under way)."""
-    if ws._done or ws._proto.close_sent:
+    are continuations (the Protocol's `_piece_open` while a message is
+    under way: the outgoing fragment state, next to the incoming one)."""
+    proto = ws._proto
+    if ws._done or proto.close_sent:
         raise ConnectionClosed(ws.close_code or 1006, ws.close_reason)
-    opened = getattr(ws, "_piece_open", False)
+    opened = getattr(proto, "_piece_open", False)
     op = 0                  # continuation
     if isinstance(piece, str):
         piece = piece.encode()
@@ -43,7 +45,7 @@ def piece_frame(ws, piece, last):
             op = 1          # text
     elif not opened:
         op = 2              # binary
-    ws._piece_open = not last
+    proto._piece_open = not last
     return _ws.encode_header(op, len(piece), last), piece
 
 

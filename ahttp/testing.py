@@ -434,6 +434,7 @@ class WebSocketSession:
             if k.lower() == "sec-websocket-protocol":
                 self.subprotocol = v
         self.proto = _ws.Protocol(1 << 24, require_mask=False)
+        self.proto.mask = self._MASK        # the Protocol's answers, masked
         self.proto.feed(conn.buf)
         conn.buf = b""
         self.close_code = None
@@ -465,14 +466,11 @@ class WebSocketSession:
             kind = ev[0]
             if kind == _ws.MESSAGE:
                 return ev[1]
-            if kind == _ws.PING:
-                await self.conn.send(_ws.encode_frame(10, ev[1], mask=self._MASK))    # pong
-            elif kind == _ws.CLOSE:
+            out = self.proto.data_to_send()     # a pong, the close echo
+            if out:
+                await self.conn.send(out)
+            if kind == _ws.CLOSE:
                 self.close_code, self.close_reason = ev[1], ev[2]
-                if not self.proto.close_sent:
-                    self.proto.close_sent = True
-                    await self.conn.send(_ws.encode_close(
-                        ev[1] if ev[1] != 1005 else None, "", mask=self._MASK))
                 await self.conn.close()
                 raise WebSocketClosed(ev[1], ev[2])
 
@@ -484,6 +482,9 @@ class WebSocketSession:
                 raise WebSocketClosed(1006, "connection lost")
             if ev[0] == _ws.PONG:
                 return ev[1]
+            out = self.proto.data_to_send()
+            if out:
+                await self.conn.send(out)
             if ev[0] == _ws.CLOSE:
                 self.close_code, self.close_reason = ev[1], ev[2]
                 raise WebSocketClosed(ev[1], ev[2])

@@ -1,9 +1,12 @@
 """WebSocket for the async server: the thin asyncio driver over ahttp._ws.
 
-It only moves bytes: reads through the server's Reader, writes whole frames
-under a lock (so a send from another task never interleaves with a pong or
-another send) and maps protocol events to the public API. Every decision
-about the protocol lives in the sans-IO core, shared with ahttp.sync.
+It only moves bytes: reads through the server's Reader, feeds the sans-IO
+`_ws.Protocol`, writes what it queues (pongs, close answers) and whole frames
+one sender at a time (so a send from another task never interleaves with a
+pong or another send), and maps its events to the public API. Every protocol
+decision (answers, close codes and reasons, fragments) is the Protocol's,
+shared with the blocking driver (_sync_ws.py); the timing (keepalive,
+close_timeout) is this driver's.
 
     ws = await WebSocket.accept(reader, writer, request)
     async for message in ws:        # str for text, bytes for binary
@@ -46,7 +49,7 @@ class WebSocket:
         self._turns = None
         self._closed = None        # asyncio.Event set once fully closed
         self._done = False
-        self._abort = None         # reason when we dropped the connection
+        self._abort = None         # True when keepalive dropped the connection
         self._keepalive = None
         self._last_seen = ticks_ms()
 
@@ -148,11 +151,7 @@ class WebSocket:
         while True:
             if self._done:
                 raise ConnectionClosed(self.close_code, self.close_reason)
-            try:
-                event = proto.next_event()
-            except _ws.ProtocolError as e:
-                await self._fail(e)
-                raise ConnectionClosed(e.code, e.reason)
+            event = proto.next_event()
             if event is None:
                 try:
                     # the rest of a big payload straight into its block, if
@@ -173,7 +172,7 @@ class WebSocket:
                     except (OSError, EOFError):
                         data = b""
                     if not data:
-                        self._finish(1006, self._abort or "connection lost")
+                        self._finish(proto.abort(self._abort))
                         raise ConnectionClosed(1006, self.close_reason)
                     self._last_seen = ticks_ms()
                     if room is None:
@@ -186,28 +185,12 @@ class WebSocket:
                     # server (1009), as next_event does, never 1011
                     if proto.parser._whole is None:
                         raise
-                    e = proto.too_big()
-                    await self._fail(e)
-                    raise ConnectionClosed(e.code, e.reason)
+                    await self._respond(proto.fail(proto.too_big()))
                 continue
-            kind = event[0]
-            if kind == _ws.MESSAGE:
+            if event[0] == _ws.MESSAGE:
                 return event
-            if kind == _ws.PING:
-                try:
-                    await self._write(proto.send_pong(event[1]))
-                except ConnectionClosed:
-                    pass
-            elif kind == _ws.CLOSE:
-                reply = proto.close_reply()
-                if reply is not None:
-                    try:
-                        await self._write(reply)
-                    except ConnectionClosed:
-                        pass
-                self._finish(event[1], event[2])
-                raise ConnectionClosed(event[1], event[2])
             # PONG: _last_seen was updated when its bytes arrived.
+            await self._respond(event)
 
     # -- sending ---------------------------------------------------------
 
@@ -244,8 +227,8 @@ class WebSocket:
                     await writer.drain()
             await writer.drain()
         except (OSError, EOFError):
-            self._finish(1006, "connection lost")
-            raise ConnectionClosed(1006, "connection lost")
+            self._finish(self._proto.abort())
+            raise ConnectionClosed(1006, self.close_reason)
         finally:
             self._sending = False
             self._end_turn()
@@ -277,7 +260,7 @@ class WebSocket:
             except asyncio.TimeoutError:
                 pass
         if not self._done:
-            self._finish(code, reason)
+            self._finish((0, code, reason))
 
     async def _drain_until_close(self):
         try:
@@ -286,39 +269,54 @@ class WebSocket:
         except ConnectionClosed:
             pass
 
-    async def _fail(self, error, wait=True):
-        # wait=False: another task is reading; it sees the peer's answer
-        frame = self._proto.fail(error)
-        if frame is not None:
+    async def _respond(self, event, wait=True):
+        # Write what the Protocol queued for `event` (a pong, the echo of
+        # the peer's close, our close after an error). A CLOSE ends the
+        # connection (ConnectionClosed): when ours went first, after
+        # waiting (close_timeout at most) for the peer's; wait=False:
+        # another task is reading, it sees the peer's answer.
+        out = self._proto.data_to_send()
+        if out:
             try:
-                await self._write(frame)
+                await self._write(out)
             except ConnectionClosed:
+                wait = False
+        else:
+            wait = False
+        if event[0] != _ws.CLOSE:
+            return
+        if wait and not self._proto.close_received:
+            try:
+                await asyncio.wait_for(self._linger(), self.close_timeout)
+            except Exception:
                 pass
-            else:
-                if wait:
-                    try:
-                        await asyncio.wait_for(self._linger(), self.close_timeout)
-                    except Exception:
-                        pass
-        self._finish(error.code, error.reason)
+        self._finish(event)
+        raise ConnectionClosed(event[1], event[2])
 
     async def _ended(self, exc):
         # The handler returned (exc None) or raised, the connection still
-        # open: close it properly (see _ws._ended) instead of just dropping
-        # it (the peer would see no close frame, maybe a reset).
+        # open: close it properly (the Protocol's _ended chooses the code)
+        # instead of just dropping it (the peer would see no close frame,
+        # maybe a reset).
         if not self._done:
-            await self._fail(_ws._ended(exc), self._receiving is None)
+            try:
+                await self._respond(self._proto._ended(exc), self._receiving is None)
+            except ConnectionClosed:
+                pass
 
     def _going_away(self):
-        # The server stops (its stop() cancels the handler next): a 1001
-        # close frame, unless a message is going out (its frames must not
-        # be cut) or a close already went.
-        if self._done or self._sending or self._proto.close_sent:
+        # The server stops (its stop() cancels the handler next): the
+        # Protocol's close frame (1001), unless a message is going out
+        # (its frames must not be cut) or a close already went.
+        if self._done or self._sending:
             return
-        try:
-            self.writer.write(self._proto.close_frame(1001, "going away"))
-        except Exception:
-            pass
+        self._proto._ended(True)
+        out = self._proto.data_to_send()
+        if out:
+            try:
+                self.writer.write(out)
+            except Exception:
+                pass
 
     async def _linger(self):
         # Wait for the peer's answer to our close frame, dropping everything
@@ -331,13 +329,14 @@ class WebSocket:
                 return
             proto.feed(data)
 
-    def _finish(self, code, reason):
-        """Closed: remember why, close the socket, wake close()."""
+    def _finish(self, event):
+        """Closed: remember why (a CLOSE event), close the socket, wake
+        close()."""
         if self._done:
             return
         self._done = True
-        self.close_code = code
-        self.close_reason = reason
+        self.close_code = event[1]
+        self.close_reason = event[2]
         try:
             self.writer.close()
         except Exception:
@@ -362,9 +361,9 @@ class WebSocket:
                     return
                 await asyncio.sleep(timeout)
                 if not self._done and ticks_diff(self._last_seen, sent) < 0:
-                    self._abort = "keepalive ping timeout"
+                    self._abort = True      # (see _receive)
                     task = self._receiving
-                    self._finish(1006, self._abort)
+                    self._finish(self._proto.abort(True))
                     if task is not None:
                         task.cancel()
         except asyncio.CancelledError:

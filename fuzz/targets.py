@@ -200,9 +200,10 @@ def same_prefix(whole, split, data, cuts):
 
 def drive_ws(pieces, max_message=256, max_frame=None):
     """Feed `pieces` to a server-side Protocol as ws.py does: events until
-    None after each piece; a ProtocolError makes it fail() and go on (only
-    the peer's close frame matters then). Events: ("msg", value),
-    ("ping", b), ("pong", b), ("close", code, reason), ("error", code)."""
+    None after each piece; a violation comes out as a CLOSE event before
+    the peer's close (the Protocol failed itself: only the peer's close
+    frame matters then). Events: ("msg", value), ("ping", b), ("pong", b),
+    ("close", code, reason), ("error", code). Nothing may raise."""
     proto = _ws.Protocol(max_message_size=max_message, max_frame_size=max_frame)
     limit = max_frame if max_frame is not None else max_message
     events = []
@@ -211,14 +212,12 @@ def drive_ws(pieces, max_message=256, max_frame=None):
             continue
         proto.feed(piece)
         while True:
-            try:
-                ev = proto.next_event()
-            except _ws.ProtocolError as e:
-                events.append(("error", e.code))
-                proto.fail(e)
-                continue
+            ev = proto.next_event()
             if ev is None:
                 break
+            if ev[0] == _ws.CLOSE and not proto.close_received:
+                events.append(("error", ev[1]))
+                continue
             kind = ev[0]
             if kind == _ws.MESSAGE:
                 v = ev[1]

@@ -53,6 +53,15 @@ def joined(frame):
     return (fin, opcode, payload)
 
 
+def failed(proto, data):
+    """Feed `data` whole; the event of the peer's first violation: the
+    Protocol answers it itself (our close frame queued, close_received
+    False: the peer's close is still to come)."""
+    events = feed_all(proto, data)
+    assert events and events[-1][0] == _ws.CLOSE and not proto.close_received, events
+    return events[-1]
+
+
 def feed_all(proto, data, step=None):
     """Feed `data` (whole or `step` bytes at a time); return all events."""
     events = []
@@ -288,18 +297,19 @@ ASSEMBLY_ERRORS = [
 @pytest.mark.parametrize("name,data,code", ASSEMBLY_ERRORS, ids=[c[0] for c in ASSEMBLY_ERRORS])
 def test_protocol_violation_maps_to_close_code(name, data, code):
     proto = _ws.Protocol(max_message_size=1000)
-    with pytest.raises(ProtocolError) as info:
-        feed_all(proto, data)
-    assert info.value.code == code
-    frame = proto.fail(info.value)
-    assert frame[0] == 0x88 and frame[2:4] == struct.pack("!H", code)
+    event = failed(proto, data)
+    assert event[1] == code and event[2]        # a reason saying what broke
+    frame = proto.data_to_send()
+    assert frame == b"\x88" + bytes((2 + len(event[2].encode()),)) + struct.pack(
+        "!H", code) + event[2].encode()
+    assert proto.data_to_send() == b""           # taken
+    assert proto.close_sent and proto.fail(ProtocolError(1011, "x"))[1] == 1011
+    assert proto.data_to_send() == b""           # one close frame only
 
 
 def test_invalid_utf8_prefix_fails_before_the_message_ends():
     proto = _ws.Protocol()
-    with pytest.raises(ProtocolError) as info:
-        feed_all(proto, client_frame(OP_TEXT, b"ok\xed\xa0", fin=False))
-    assert info.value.code == 1007
+    assert failed(proto, client_frame(OP_TEXT, b"ok\xed\xa0", fin=False))[1] == 1007
 
 
 @pytest.mark.parametrize("code,valid", [
@@ -321,14 +331,65 @@ def test_close_code_validity(code, valid):
 def test_close_is_echoed_with_code_and_reason():
     proto = _ws.Protocol()
     assert feed_all(proto, client_frame(OP_CLOSE, b"\x0b\xb8bye")) == [(_ws.CLOSE, 3000, "bye")]
-    assert proto.close_reply() == b"\x88\x05\x0b\xb8bye"
-    assert proto.close_reply() is None
+    assert proto.close_received and proto.close_sent
+    assert proto.data_to_send() == b"\x88\x05\x0b\xb8bye"
+    assert proto.data_to_send() == b""
 
 
 def test_empty_close_is_answered_with_empty_close():
     proto = _ws.Protocol()
     assert feed_all(proto, client_frame(OP_CLOSE)) == [(_ws.CLOSE, 1005, "")]
-    assert proto.close_reply() == b"\x88\x00"
+    assert proto.data_to_send() == b"\x88\x00"
+
+
+def test_the_peers_close_answering_ours_is_not_echoed():
+    proto = _ws.Protocol()
+    assert proto.close_frame(4001, "bye") == b"\x88\x05\x0f\xa1bye"
+    assert feed_all(proto, client_frame(OP_CLOSE, b"\x0f\xa1")) == [(_ws.CLOSE, 4001, "")]
+    assert proto.data_to_send() == b""
+
+
+def test_each_ping_is_answered_with_its_pong_in_order():
+    proto = _ws.Protocol()
+    data = client_frame(OP_PING, b"a") + client_frame(OP_TEXT, "t") + client_frame(OP_PING, b"")
+    assert feed_all(proto, data, step=1) == [(_ws.PING, b"a"), (_ws.MESSAGE, "t"),
+                                             (_ws.PING, b"")]
+    assert proto.data_to_send() == b"\x8a\x01a\x8a\x00"
+    assert feed_all(proto, client_frame(OP_PONG, b"x")) == [(_ws.PONG, b"x")]
+    assert proto.data_to_send() == b""
+
+
+@pytest.mark.parametrize("exc,code,reason", [
+    (None, 1000, ""), (ValueError("bug"), 1011, "internal error"),
+    (MemoryError(), 1011, "out of memory")])
+def test_a_socket_left_open_is_closed_with_the_protocols_code(exc, code, reason):
+    proto = _ws.Protocol()
+    assert proto._ended(exc) == (_ws.CLOSE, code, reason)
+    assert proto.data_to_send() == _ws.encode_close(code, reason)
+    assert proto._ended(True) == (_ws.CLOSE, 1001, "going away")
+    assert proto.data_to_send() == b""           # a close went already
+
+
+def test_going_away_is_1001_once():
+    # (the server's stop(): _ended(True))
+    proto = _ws.Protocol()
+    assert proto._ended(True) == (_ws.CLOSE, 1001, "going away")
+    assert proto.data_to_send() == b"\x88\x0c\x03\xe9going away"
+    assert proto._ended(None) == (_ws.CLOSE, 1000, "")
+    assert proto.data_to_send() == b""           # ours went already
+
+
+def test_a_lost_connection_is_1006_locally():
+    assert _ws.Protocol().abort() == (_ws.CLOSE, 1006, "connection lost")
+    assert _ws.Protocol().abort(True) == (_ws.CLOSE, 1006, "keepalive ping timeout")
+
+
+def test_a_client_protocol_masks_its_answers():
+    # (ahttp.testing's client: the same answers, masked)
+    proto = _ws.Protocol(require_mask=False)
+    proto.mask = MASK
+    assert feed_all(proto, _ws.encode_frame(OP_PING, b"hi")) == [(_ws.PING, b"hi")]
+    assert proto.data_to_send() == _ws.encode_frame(OP_PONG, b"hi", mask=MASK)
 
 
 def test_frames_after_close_are_ignored():
@@ -507,10 +568,8 @@ def test_a_big_message_is_handed_over_in_the_block_it_came_in_under_micropython(
 def test_after_an_error_frames_are_skipped_unbuffered_until_the_close_reply():
     proto = _ws.Protocol(max_message_size=1000)
     big = client_frame(OP_BINARY, b"z" * 300000)
-    with pytest.raises(ProtocolError) as info:
-        feed_all(proto, big[:20])
-    assert info.value.code == 1009
-    assert proto.fail(info.value) == b"\x88\x0f\x03\xf1frame too big"
+    assert failed(proto, big[:20]) == (_ws.CLOSE, 1009, "frame too big")
+    assert proto.data_to_send() == b"\x88\x0f\x03\xf1frame too big"
     events = feed_all(proto, big[20:] + client_frame(OP_PING) + client_frame(OP_CLOSE, b"\x03\xf1"),
                       step=65536)
     assert events == [(_ws.CLOSE, 1009, "frame too big")]
@@ -600,18 +659,18 @@ def test_failing_mid_frame_skips_the_rest_of_it(received):
     proto = _ws.Protocol(max_message_size=None)
     big = client_frame(OP_BINARY, bytes(range(256)) * 273 + b"\x88" * 112)  # 70000 B
     assert feed_all(proto, client_frame(OP_TEXT, "hi") + big[:received]) == [(_ws.MESSAGE, "hi")]
-    proto.fail(ProtocolError(1011, "internal error"))
+    assert proto.fail(ProtocolError(1011, "internal error")) == (_ws.CLOSE, 1011, "internal error")
+    assert proto.data_to_send() == b"\x88\x10\x03\xf3internal error"
     events = feed_all(proto, big[received:] + client_frame(OP_CLOSE, b"\x03\xf3"), step=7000)
     assert events == [(_ws.CLOSE, 1011, "internal error")]
 
 
 def test_the_refused_frame_is_not_taken_for_the_close_reply():
     proto = _ws.Protocol()
-    with pytest.raises(ProtocolError):
-        feed_all(proto, client_frame(OP_CLOSE, b"\x03\xe8", fin=False))
-    proto.fail(ProtocolError(1002, "x"))
+    assert failed(proto, client_frame(OP_CLOSE, b"\x03\xe8", fin=False))[1] == 1002
     assert feed_all(proto, b"") == []
-    assert feed_all(proto, client_frame(OP_CLOSE, b"\x03\xea")) == [(_ws.CLOSE, 1002, "x")]
+    assert feed_all(proto, client_frame(OP_CLOSE, b"\x03\xea")) == [
+        (_ws.CLOSE, 1002, "fragmented control frame")]
 
 
 def test_big_text_is_sent_encoded_in_pieces():
@@ -643,9 +702,8 @@ def test_a_message_that_cannot_be_allocated_is_refused_1009_and_dropped():
     def no_memory():
         raise MemoryError("memory allocation failed")
     proto.parser.next_frame = no_memory
-    with pytest.raises(ProtocolError) as info:
-        proto.next_event()
-    assert (info.value.code, info.value.reason) == (1009, "message too big")
+    assert proto.next_event() == (_ws.CLOSE, 1009, "message too big")
+    assert proto.data_to_send() == b"\x88\x11\x03\xf1message too big"
     assert proto._parts is None
 
 
@@ -672,9 +730,7 @@ def test_invalid_utf8_fails_before_the_frame_ends(fragmented):
     if fragmented:
         data = client_frame(OP_TEXT, b"ok", fin=False) + client_frame(OP_CONT, part1 + part2 + part3)
     assert feed_all(proto, data[:-len(part3 + part2)]) == []
-    with pytest.raises(ProtocolError) as info:
-        feed_all(proto, data[-len(part3 + part2):-len(part3)])
-    assert info.value.code == 1007
+    assert failed(proto, data[-len(part3 + part2):-len(part3)])[1] == 1007
 
 
 @pytest.mark.parametrize("size", [100, 5000])
