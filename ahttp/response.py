@@ -3,9 +3,9 @@
 The framing decisions are in _response.BaseResponse; this module only
 writes: the head (one write), chunks, and files in fixed-size pieces.
 """
-from ._http import LAST_CHUNK
+from ._http import LAST_CHUNK, HTTPError
 from ._response import BaseResponse, CHUNKED, make_response, file_pieces
-from ._compat import load
+from ._compat import load, MICROPYTHON, ticks_ms, ticks_add
 
 
 class HTTPResponse(BaseResponse):
@@ -17,13 +17,20 @@ class HTTPResponse(BaseResponse):
         self._writer = writer
         if hasattr(writer, "started"):
             writer.started(self)
-        writer.write(data)
-        if self._rest is not None:
-            writer.write(self._rest)
-            self._rest = None
+        # (the drain made before anything is written: a full heap then
+        # fails while the server can still answer 503)
+        d = writer.drain()
+        try:
+            writer.write(data)
+            if self._rest is not None:
+                writer.write(self._rest)
+                self._rest = None
+        except BaseException:
+            d.close()
+            raise
         if head_only and hasattr(writer, "discard"):
             writer.discard = True
-        await writer.drain()
+        await d
 
     async def write(self, data):
         """Send part of the body (a chunk when the response is chunked)."""
@@ -68,3 +75,67 @@ async def sendfile(writer, path, offset=0, length=None, chunk=1024):
     for piece in file_pieces(path, offset, length, mv):
         writer.write(piece)
         await writer.drain()
+
+
+if MICROPYTHON:
+    _sendfile = sendfile
+
+    def sendfile(writer, path, offset=0, length=None, chunk=1024):
+        """Stream a file (or `length` bytes of it from `offset`) to `writer`
+        in fixed-size pieces; a full read of the file is never made.
+
+        On the server's own connections (MicroPython, no TLS) each piece
+        goes from the server's shared buffer straight to the socket, and
+        nothing is allocated per piece: what the socket does not take is
+        read from the file again once it can take more (asyncio's stream
+        would copy that rest into a new block, which a full heap cannot
+        give: the file was cut after its 200). Each wait for the socket is
+        bounded by send_timeout, as a drain is. (A generator, which
+        MicroPython awaits like a coroutine.)"""
+        s = getattr(writer, "_s", None)
+        mv = getattr(getattr(writer, "app", None), "_rmv", None)
+        if (mv is None or getattr(s, "out_buf", None) is None
+                or getattr(s, "raw", None) is not None or getattr(writer, "discard", True)
+                or not hasattr(writer, "expired")):
+            return (yield from _sendfile(writer, path, offset, length, chunk))
+        if chunk < len(mv):
+            mv = mv[:chunk]
+        n = len(mv)
+        try:
+            f = open(path, "rb")
+        except OSError:
+            raise HTTPError(404, "file not found")
+        import asyncio
+        sock = s.s
+        with f:
+            if offset:
+                f.seek(offset)
+            if s.out_buf:           # (the head, or what of it is left)
+                yield from writer.drain()
+            left = length
+            while left is None or left > 0:
+                k = f.readinto(mv, n if left is None or left > n else left)
+                if not k:
+                    return
+                # (the shared buffer is written out before anything else
+                # runs: no await between the read and the write)
+                sent = sock.write(mv, 0, k) or 0    # None: the socket is full
+                writer.written += sent
+                if left is not None:
+                    left -= sent
+                if sent == k:
+                    yield from asyncio.sleep_ms(0)  # (others run between pieces)
+                    continue
+                f.seek(sent - k, 1)         # the rest is read again
+                t = asyncio.current_task()
+                writer.drainer = t if t is not writer.task else None
+                writer.deadline = ticks_add(ticks_ms(), writer.app.limits.send_ms)
+                try:
+                    yield asyncio.core._io_queue.queue_write(sock)
+                except asyncio.CancelledError:
+                    if writer.expired:
+                        writer.expired = False
+                        raise OSError(110, "send timed out: client is not reading")
+                    raise
+                finally:
+                    writer.deadline = writer.drainer = None

@@ -374,9 +374,17 @@ class HTTPServer(AppCore):
 
         async def static(reader, writer, request):
             resp, path, offset, length = respond(request, prefix, opts, Response)
-            await resp.send(writer)
-            if path is not None:
-                await sendfile(writer, path, offset, length, chunk)
+            # (the body's coroutine made before the head goes: a full heap
+            # then gets a 503, not a 200 and a cut body)
+            body = None if path is None else sendfile(writer, path, offset, length, chunk)
+            try:
+                await resp.send(writer)
+            except BaseException:
+                if body is not None:
+                    body.close()
+                raise
+            if body is not None:
+                await body
         return static
 
     def __getattr__(self, name):
@@ -643,6 +651,14 @@ class HTTPServer(AppCore):
                 try:
                     wstream.write(BUSY if isinstance(e, MemoryError) else FAIL)
                     linger = True
+                except Exception:
+                    pass
+            elif isinstance(e, MemoryError) and st is not None:
+                # a stream whose head has not left (sse.EventSource): its 503
+                # instead (from the class: nothing to allocate or load;
+                # bool, a no-op for any other owner)
+                try:
+                    getattr(type(st.taken), "_refuse", bool)(st.taken)
                 except Exception:
                     pass
             if not isinstance(e, OSError) and e is not NO_ROOM:

@@ -16,6 +16,7 @@ holds none of the broadcasting code.
 from ahttp._compat import ticks_ms, ticks_diff, const
 from ahttp._sse import (SSEError, encode_event, encode_comment, encode_stream_head,
                         last_event_id)
+from ahttp._response import BUSY
 
 __all__ = ("EventSource", "Broadcaster", "SSEError", "Full", "Lagged",
            "encode_event", "encode_comment")
@@ -46,8 +47,13 @@ class EventSource:
     """One event stream on a dedicated connection.
 
     `await EventSource(reader, writer)` takes the connection over from the
-    server, writes the head (200, `text/event-stream`, `no-cache`,
-    close-delimited) and returns the EventSource.
+    server, sends the head (200, `text/event-stream`, `no-cache`,
+    close-delimited) and returns the EventSource. On the async server the
+    head leaves with the first event (or comment), at the latest at the
+    server's next watchdog round (a quarter second) or when the handler
+    returns or closes the stream: until then a full heap (MemoryError)
+    turns the stream into a whole `503` + `Retry-After`, never a `200` and
+    then nothing.
 
     - `heartbeat=None`: seconds of silence after which a comment is sent,
       so proxies keep the stream open and a dead client is noticed. The
@@ -72,6 +78,7 @@ class EventSource:
     _lock = None
     _last = 0
     _on_close = None          # callback, set by a Broadcaster
+    _head = None              # the stream's head while it waits for the first event
     reader = None
     request = None
     last_event_id = None
@@ -98,7 +105,7 @@ class EventSource:
     # `es = await EventSource(...)`: CPython awaits __await__, MicroPython
     # iterates (__iter__); both delegate to the _start() coroutine.
     def __await__(self):
-        coro = self._start()
+        coro = self._start(True)
         aw = getattr(coro, "__await__", None)
         return (yield from (aw() if aw else coro))
 
@@ -106,40 +113,134 @@ class EventSource:
 
     async def __aenter__(self):
         if not self._started:
-            await self._start()
+            await self._start(True)
         return self
 
     async def __aexit__(self, *exc):
         self.close()
         return False
 
-    async def _start(self):
+    async def _start(self, defer=False):
+        # defer: the head waits for the first event (see cancel), where
+        # the server's watchdog bounds the wait; a Broadcaster's streams
+        # send it at once (it writes to their sockets itself)
         if self._started:
             return self
         self._started = True
-        take_over = getattr(self.writer, "take_over", None)
-        if take_over is not None:
-            take_over()
+        w = self.writer
         headers, retry, watch = self._opts or (None, None, False)
         if self._opts is not None:
             self._opts = None
         head = encode_stream_head(headers)
         if retry is not None:
             head += encode_event(retry=retry)
-        await self._send(head)
         if getattr(self.request, "method", "GET") == "HEAD":
-            self._fail(None)
-            return self
-        if self.heartbeat or watch:
-            import asyncio
-            if self.heartbeat:
-                self._lock = asyncio.Lock()
-            self._guard = asyncio.create_task(self._run_guard())
+            defer = False
+        elif defer and getattr(getattr(w, "app", None), "_watchdog", None) is not None:
+            # Stored before the stream is taken over (from then on, a
+            # MemoryError must find the head to put a 503 in its place),
+            # with every attribute of the connection that the head's way
+            # out stores: a store can grow an object's table, which a
+            # full heap refuses, and the head would not leave.
+            self._head = head
+            w.drainer = self            # (the server's watchdog calls
+            w.deadline = ticks_ms()     # drainer.cancel() once this passed)
+            w.expired = False
+            w.written = w.written
+        else:
+            defer = False
+        take_over = getattr(w, "take_over", None)
+        if take_over is not None:
+            try:
+                take_over(self)     # the server calls _ended() after the handler
+            except BaseException:   # (no room: the server answers 503 itself)
+                if defer:
+                    self._head = w.drainer = w.deadline = None
+                raise
+        if not defer:
+            await self._send(head)
+            if getattr(self.request, "method", "GET") == "HEAD":
+                self._fail(None)
+                return self
+        try:
+            if defer and self.heartbeat:
+                self._last = w.deadline     # (the first comment is due from now)
+            if self.heartbeat or watch:
+                import asyncio
+                if self.heartbeat:
+                    self._lock = asyncio.Lock()
+                self._guard = asyncio.create_task(self._run_guard())
+        except MemoryError:
+            self._refuse()
+            raise
         return self
+
+    def cancel(self):
+        """(Internal: not the stream's end, see close.) The head, if it
+        has not left yet, leaves now. Called by the server's watchdog at
+        the head's deadline, by close() and when the handler ends.
+
+        The head waits for the first event because everything a stream
+        allocates before its first event (the handler's own objects, the
+        event, the drain) can meet a full heap on a small board: while
+        nothing has left, that is answered with a whole 503 (see _refuse)
+        instead of a 200 and an empty stream."""
+        head = self._head
+        if head is None:
+            return
+        self._head = None
+        w = self.writer
+        if w.drainer is self:
+            w.drainer = w.deadline = None
+            w.expired = False
+        try:
+            w.write(head)
+        except Exception as e:      # (from the watchdog: must not raise)
+            self._fail(e)
+
+    _going_away = cancel        # the server stops: the head, then the close
+
+    def _refuse(self):
+        # A MemoryError before the head left: the stream is refused with a
+        # whole 503 + Retry-After in its place (a constant, nothing to
+        # allocate), as a stream the server has no room for is.
+        if self._head is None:
+            return
+        self._head = None
+        w = self.writer
+        if w.drainer is self:
+            w.drainer = w.deadline = None
+            w.expired = False
+        try:
+            w.write(BUSY)
+        except Exception:
+            pass
+        self._fail(None)
+
+    def _ended(self, exc):
+        # The server, after the handler returned (exc None) or raised: a
+        # head still waiting leaves now (a stream that ends without an
+        # event is a 200 and a close, as a client that reconnects expects),
+        # or, after a MemoryError, a 503 instead. A plain function: the
+        # awaitable it returns allocates nothing on MicroPython.
+        if isinstance(exc, MemoryError):
+            self._refuse()
+        else:
+            self.cancel()
+        import asyncio
+        return asyncio.sleep(0)
 
     async def send(self, data=None, event=None, id=None, retry=None):
         """Send one event. Raises SSEError (a ValueError) for a field that
         cannot be encoded, OSError when the client is gone or too slow."""
+        if self._head is not None:
+            # the first event: with the head, or a 503 in its place
+            try:
+                await self._send(encode_event(data, event, id, retry))
+            except MemoryError:
+                self._refuse()
+                raise
+            return
         data = encode_event(data, event, id, retry)
         if self._lock is not None or self.closed:
             await self._send(data)     # a heartbeat may be sending; or raise
@@ -155,7 +256,11 @@ class EventSource:
 
     async def comment(self, text=""):
         """Send a comment line (clients ignore it)."""
-        await self._send(encode_comment(text))
+        try:
+            await self._send(encode_comment(text))
+        except MemoryError:
+            self._refuse()
+            raise
 
     async def _send(self, data):
         lock = self._lock
@@ -164,15 +269,31 @@ class EventSource:
         try:
             if self.closed:
                 raise _closed_error(self._errno)
-            # (here, not in a helper: a function with a handler gets its
-            # frame from the heap on MicroPython, see Broadcaster._write_now;
-            # a coroutine's lives in its generator object anyway)
+            w = self.writer
+            # (the drain made before anything is written: a full heap then
+            # fails while the head, if it waits, can still become a 503.
+            # Here, not in a helper: a function with a handler gets its
+            # frame from the heap on MicroPython, see
+            # Broadcaster._write_now; a coroutine's lives in its generator
+            # object anyway)
+            d = w.drain()
             try:
-                self.writer.write(data)
-            except Exception as e:
+                if self._head is not None:
+                    self.cancel()
+                    if self.closed:
+                        raise _closed_error(self._errno)
+                w.write(data)
+            except BaseException as e:
+                d.close()
                 self._fail(e)
                 raise
-            await self._flush()
+            try:
+                await d
+            except BaseException as e:   # OSError, or cancelled by the server
+                self._fail(e)
+                raise
+            if self.heartbeat:
+                self._last = ticks_ms()
         finally:
             if lock is not None:
                 lock.release()
@@ -209,6 +330,7 @@ class EventSource:
     def close(self):
         """End the stream: the next send raises, the server closes the
         connection when the handler returns."""
+        self.cancel()
         self._fail(None)
         try:
             self.writer.close()

@@ -161,6 +161,14 @@ def test_mixed_load_then_idle_comes_back(start_app, mpy_dir, layout):
               if "reset after 200" in k or "1011" in k or "ws reset" in k)
     assert sum(_bad(tally).values()) - cut <= total // 40, tally
     assert cut <= total // 10, tally     # (measured up to 5.1 % at ROMFS 96k)
+    # An SSE stream's head waits for its first event and a static file's
+    # pieces allocate nothing: neither is cut after its 200 any more
+    # (ROMFS 96k, 3 x 60 s: 120 in 72,600 exchanges before, 0 in 102,500
+    # after); a rare one may still meet a full heap in what they allocate
+    # once (the file's object, a drain)
+    streams = sum(n for k, n in _bad(tally).items()
+                  if k.startswith("sse:") or k.startswith("static:"))
+    assert streams <= total // 2000, tally
     time.sleep(10)
     assert hostile.gets(app.port, 3, 0.5) == ["ok"] * 3, app.log()[-3000:]
     # nothing left behind: no connection but /_mem's own, no task waiting
