@@ -207,6 +207,7 @@ def drive_ws(pieces, max_message=256, max_frame=None):
     proto = _ws.Protocol(max_message_size=max_message, max_frame_size=max_frame)
     limit = max_frame if max_frame is not None else max_message
     events = []
+    closed = False      # the peer's close came out (a later CLOSE: a failure)
     for piece in pieces:
         if not piece:
             continue
@@ -215,9 +216,11 @@ def drive_ws(pieces, max_message=256, max_frame=None):
             ev = proto.next_event()
             if ev is None:
                 break
-            if ev[0] == _ws.CLOSE and not proto.close_received:
+            if ev[0] == _ws.CLOSE and (closed or not proto.close_received):
                 events.append(("error", ev[1]))
                 continue
+            if ev[0] == _ws.CLOSE:
+                closed = True
             kind = ev[0]
             if kind == _ws.MESSAGE:
                 v = ev[1]
