@@ -14,7 +14,6 @@ import gc
 import re
 
 from ._compat import const, MICROPYTHON
-from ._utf8 import utf8
 
 _TOKEN = re.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # the request parser works on bytes: MicroPython's str finds and slices
@@ -23,6 +22,10 @@ _TOKEN = re.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # with str patterns; CPython wants a bytes pattern.
 _TOKEN_B = _TOKEN if MICROPYTHON else re.compile(_TOKEN.pattern.encode())
 _CTL = re.compile(b"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")   # CTLs but HT, CR, LF
+# and the bytes of non-ASCII text: a head with none of these (almost every
+# one) is checked without being decoded, and _utf8 is loaded only for one
+# that has them
+_ODD = re.compile(b"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\xff]")
 
 _MAX_CL_DIGITS = const(15)
 
@@ -290,21 +293,24 @@ def parse_head(head, limits):
     # object allocated per request costs its share of a collection (see
     # bench/profile.py).
     latin = False
-    try:
-        utf8(head)      # (the pieces are decoded as they are taken)
-    except UnicodeError:
-        # obs-text (bytes 0x80-0xFF that are not UTF-8) is allowed in field
-        # values (RFC 9110 5.5); a value that is not UTF-8 is read as
-        # Latin-1 below. The request line must be UTF-8 still.
+    odd = _ODD.search(head)
+    if odd:
+        from ._utf8 import utf8
         try:
-            utf8(head[:head.find(b"\n")])
+            utf8(head)      # (the pieces are decoded as they are taken)
         except UnicodeError:
-            raise HTTPError(400, "request line is not valid UTF-8")
-        latin = True
+            # obs-text (bytes 0x80-0xFF that are not UTF-8) is allowed in
+            # field values (RFC 9110 5.5); a value that is not UTF-8 is read
+            # as Latin-1 below. The request line must be UTF-8 still.
+            try:
+                utf8(head[:head.find(b"\n")])
+            except UnicodeError:
+                raise HTTPError(400, "request line is not valid UTF-8")
+            latin = True
     n = head.count(b"\r\n")
     if head.count(b"\n") != n or head.count(b"\r") != n:
         raise HTTPError(400, "bare CR or LF in request head")
-    if b"\x00" in head or _CTL.search(head):
+    if b"\x00" in head or odd and _CTL.search(head):
         raise HTTPError(400, "control character in request head")
     e = head.find(b"\r\n")
     if e > limits.max_request_line:
