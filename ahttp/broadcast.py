@@ -75,11 +75,13 @@ class Broadcaster(BroadcastCore):
         """Store one event for every subscriber; returns its id (`id`: an
         int above `last_id` chosen by the source, else the next one).
 
-        On MicroPython a subscriber that is up to date and whose socket has
-        nothing pending gets the event written at once, here: no task
-        switch per subscriber per event (a write goes straight to the
-        socket when it can). The others, and any write that did not go out
-        whole, are left to their stream's task, which is woken."""
+        A subscriber that is up to date and whose socket has nothing
+        pending gets the event written at once, here: no task switch per
+        subscriber per event (on MicroPython a write goes straight to the
+        socket when it can; on CPython to the stream's transport while its
+        buffer is below the high-water mark). The others, and any write
+        that did not go out whole, are left to their stream's task, which
+        is woken."""
         id = self._store(data, event, retry, id)
         # (Writing here beat leaving even one stream to its task, which
         # batched between its turns: figures in commit e126f6a.)
@@ -293,9 +295,14 @@ class Broadcaster(BroadcastCore):
         # what it could not take waits in out_buf. With out_buf empty there
         # is nothing to drain, and asyncio's drain() would only yield: skip
         # it (this loop still yields at event.wait() once caught up).
+        # CPython: the same through _transport.Direct.
         writer = es.writer
         s = getattr(writer, "_s", None)
         direct = s is not None and getattr(s, "out_buf", None) is not None
+        if not direct and getattr(s, "transport", None) is not None:
+            from ahttp._transport import Direct     # (CPython)
+            s = Direct(s.transport)
+            direct = True
         if direct:
             sub.es = es       # publish() may write to its socket directly
             sub.w = s
