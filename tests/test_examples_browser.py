@@ -34,7 +34,8 @@ def test_static_site_in_a_browser(start_app, runtime):
                 timeout=20000)
             assert page.eval_on_selector(
                 "header", "el => getComputedStyle(el).backgroundColor") == "rgb(11, 110, 79)"
-            assert page.eval_on_selector("header img", "el => el.naturalWidth") > 0
+            assert page.eval_on_selector("header img", "el => el.naturalWidth") > 0, (
+            statuses, app.log()[-3000:])
             css = page.evaluate(
                 "fetch('style.css').then(r => r.headers.get('content-encoding'))")
             assert css == "gzip"
