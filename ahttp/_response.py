@@ -6,7 +6,7 @@ with `send`/`write`/`end` that do the I/O. No I/O here.
 """
 import json
 
-from ._http import reason, HTTPError
+from ._http import reason
 from ._compat import cold, MICROPYTHON
 
 SERVER = "ahttp"
@@ -361,29 +361,3 @@ def error_body(status, message, detail=None):
     if detail:
         text += "\n" + detail
     return text
-
-
-def file_pieces(path, offset, length, mv):
-    """The bytes of a file (`length` of them from `offset`; None: to the
-    end) as memoryview slices of `mv`, read one after the other into it:
-    each piece must be sent before the next is asked for. Both drivers'
-    sendfile loop over this; a whole-file read is never made."""
-    try:
-        f = open(path, "rb")
-    except OSError:
-        # before anything was written this answers 404; after the head,
-        # the app logs it and ends the body visibly incomplete
-        raise HTTPError(404, "file not found")
-    with f:
-        if offset:
-            f.seek(offset)
-        left = length
-        while left is None or left > 0:
-            n = f.readinto(mv)
-            if not n:
-                return
-            if left is not None:
-                if n > left:
-                    n = left
-                left -= n
-            yield mv[:n]

@@ -1,4 +1,4 @@
-from typing import Any, Optional, Union
+from typing import Any, Awaitable, Optional, Union
 
 from ._response import BaseResponse
 
@@ -13,5 +13,5 @@ class HTTPResponse(BaseResponse):
 
 def redirect(location: str, status: int = 302) -> HTTPResponse: ...
 def response(value: Any) -> HTTPResponse: ...
-async def sendfile(writer: Any, path: str, offset: int = 0, length: Optional[int] = None,
-                   chunk: int = 1024) -> None: ...
+def sendfile(writer: Any, path: str, offset: int = 0, length: Optional[int] = None,
+             chunk: int = 1024) -> Awaitable[None]: ...

@@ -12,9 +12,9 @@ import sys
 from ._http import HTTPError, RecvBuffer, body_framing, NO_ROOM, LINGER_MS
 from ._app import AppCore
 from ._response import BUSY, FAIL, CLOSE, encode_value
-from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const
+from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const, load
 from .request import Request
-from .response import HTTPResponse, sendfile
+from .response import HTTPResponse
 
 asyncio = None
 _io_queue = None     # MicroPython: asyncio.core._io_queue, see Stream._recv
@@ -371,6 +371,7 @@ class HTTPServer(AppCore):
         # cold lookup
         Response = self.Response
         chunk = self.send_chunk
+        sendfile = load("_file").sendfile
 
         async def static(reader, writer, request):
             resp, path, offset, length = respond(request, prefix, opts, Response)

@@ -22,7 +22,7 @@ import select
 from ._http import (HTTPError, RecvBuffer, body_framing, skip_empty_lines, LAST_CHUNK,
                     LINGER_MS, LINGER_BYTES)
 from ._app import AppCore
-from ._response import (BaseResponse, file_pieces, CHUNKED, CLOSE, encode_value, make_response,
+from ._response import (BaseResponse, CHUNKED, CLOSE, encode_value, make_response,
                         BUSY, FAIL)
 from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON, load
 from .request import Request as _Request, decode_json, decode_form
@@ -202,7 +202,7 @@ def sendfile(writer, path, offset=0, length=None, chunk=1024):
     fixed-size pieces; a full read of the file is never made."""
     if getattr(writer, "discard", False):
         return
-    for piece in file_pieces(path, offset, length, memoryview(bytearray(chunk))):
+    for piece in load("_file").file_pieces(path, offset, length, memoryview(bytearray(chunk))):
         writer.write(piece)
 
 
@@ -443,6 +443,7 @@ class HTTPServer(AppCore):
         # see the async driver's
         Response = self.Response
         chunk = self.send_chunk
+        load("_file")       # (now, while the heap is in one piece)
 
         def static(reader, writer, request):
             resp, path, offset, length = respond(request, prefix, opts, Response)
