@@ -185,16 +185,8 @@ class EventSource:
         event, the drain) can meet a full heap on a small board: while
         nothing has left, that is answered with a whole 503 (see _refuse)
         instead of a 200 and an empty stream."""
-        head = self._head
-        if head is None:
-            return
-        self._head = None
-        w = self.writer
-        if w.drainer is self:
-            w.drainer = w.deadline = None
-            w.expired = False
         try:
-            w.write(head)
+            self._release(None)
         except Exception as e:      # (from the watchdog: must not raise)
             self._fail(e)
 
@@ -204,18 +196,26 @@ class EventSource:
         # A MemoryError before the head left: the stream is refused with a
         # whole 503 + Retry-After in its place (a constant, nothing to
         # allocate), as a stream the server has no room for is.
-        if self._head is None:
-            return
+        try:
+            if not self._release(BUSY):
+                return
+        except Exception:
+            pass
+        self._fail(None)
+
+    def _release(self, data):
+        # The held head leaves (data None), or `data` in its place; False
+        # when it had left already.
+        head = self._head
+        if head is None:
+            return False
         self._head = None
         w = self.writer
         if w.drainer is self:
             w.drainer = w.deadline = None
             w.expired = False
-        try:
-            w.write(BUSY)
-        except Exception:
-            pass
-        self._fail(None)
+        w.write(head if data is None else data)
+        return True
 
     def _ended(self, exc):
         # The server, after the handler returned (exc None) or raised: a
