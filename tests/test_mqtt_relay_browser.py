@@ -13,21 +13,12 @@ import os
 import httpx
 import pytest
 
-from browser import ARGS, CHROMIUM, sync_api
+from browser import ARGS, CHROMIUM, sync_api, wait_dashboard
 from conftest import ROOT
 from test_mqtt_relay import broker, umqtt_path, _get, _wait  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.timeout(120)
 TOPIC = "ahttp/sensor1/events"
-
-
-def _page_wait(page, expr, what):
-    try:
-        page.wait_for_function(expr, timeout=20000)
-    except sync_api.TimeoutError:
-        raise AssertionError("page never showed %s; status=%r, %s" % (
-            what, page.text_content("#status"),
-            " ".join(page.text_content(".stats").split())))
 
 
 def test_dashboard_through_a_relay_replays_the_ring_then_goes_live(
@@ -57,16 +48,16 @@ def test_dashboard_through_a_relay_replays_the_ring_then_goes_live(
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(relay.url + "/?feed=/events/" + TOPIC)
             assert page.text_content("#source") == "/events/" + TOPIC
-            _page_wait(page, "+document.getElementById('received').textContent >= %d"
+            wait_dashboard(page, "+document.getElementById('received').textContent >= %d"
                        % before, "the readings the relay had before it opened")
             # replayed from the relay's ring, with the board's (clock) ids
             assert int(page.get_attribute("#received", "data-first")) == first
             assert first > 10 ** 12
             assert page.get_attribute("#line-temperature", "points").count(",") >= 20
-            _page_wait(page, "document.getElementById('status').textContent === 'live'",
+            wait_dashboard(page, "document.getElementById('status').textContent === 'live'",
                        "live readings")
             now = topic()["last_id"]
-            _page_wait(page, "+document.getElementById('last-id').textContent >= %d"
+            wait_dashboard(page, "+document.getElementById('last-id').textContent >= %d"
                        % (now + 10), "live readings after the replay")
             last = int(page.text_content("#last-id"))
             assert int(page.text_content("#missed")) == 0

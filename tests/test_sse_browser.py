@@ -15,21 +15,11 @@ import time
 import httpx
 import pytest
 
-from browser import ARGS, CHROMIUM, sync_api
+from browser import ARGS, CHROMIUM, sync_api, wait_dashboard
 
 
 def _num(page, sel):
     return int(page.text_content(sel))
-
-
-def _wait(page, expr, what):
-    """wait_for_function with the page's own counters in the failure."""
-    try:
-        page.wait_for_function(expr, timeout=20000)
-    except sync_api.TimeoutError:
-        raise AssertionError("page never showed %s; status=%r, %s" % (
-            what, page.text_content("#status"),
-            " ".join(page.text_content(".stats").split())))
 
 
 def _published(app):
@@ -53,7 +43,7 @@ def test_dashboard_replays_recent_readings_then_shows_live_values_and_catches_up
             errors = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(app.url + "/")
-            _wait(page, "+document.getElementById('received').textContent >= %d"
+            wait_dashboard(page, "+document.getElementById('received').textContent >= %d"
                   % before, "the readings published before it opened")
             # they came from the ring: the first one shown is the first published
             assert page.get_attribute("#received", "data-first") == "1"
@@ -62,20 +52,20 @@ def test_dashboard_replays_recent_readings_then_shows_live_values_and_catches_up
             assert page.text_content("#ax-h-lo").endswith(" %")
             assert page.text_content("#ax-x0").endswith(" s")
             assert page.text_content("#ax-x2") == "now"
-            _wait(page, "document.getElementById('status').textContent === 'live'",
+            wait_dashboard(page, "document.getElementById('status').textContent === 'live'",
                   "live readings")
             first_id = _num(page, "#last-id")
             temp = float(page.text_content("#temperature"))
             assert -20 <= temp <= 60
             assert 0 <= float(page.text_content("#humidity")) <= 100
-            _wait(page, "+document.getElementById('last-id').textContent >= %d"
+            wait_dashboard(page, "+document.getElementById('last-id').textContent >= %d"
                   % (first_id + 5), "the values updating")
             assert page.get_attribute("#line-temperature", "points").count(",") >= 5
 
             # The server ends every stream; the sensor keeps publishing
             # while the browser waits its retry delay.
             dropped_at = httpx.get(app.url + "/debug/drop", timeout=10).json()["last_id"]
-            _wait(page, "+document.getElementById('reconnects').textContent >= 1"
+            wait_dashboard(page, "+document.getElementById('reconnects').textContent >= 1"
                   " && document.getElementById('status').textContent === 'live'"
                   " && +document.getElementById('last-id').textContent >= %d"
                   % (dropped_at + 10), "a reconnect that catches up")
@@ -92,7 +82,7 @@ def test_dashboard_replays_recent_readings_then_shows_live_values_and_catches_up
             page2 = browser.new_page()
             page2.on("pageerror", lambda e: errors.append(str(e)))
             page2.goto(app.url + "/?feed=/events&feed=/events%3Flast%3D0")
-            _wait(page2, "+document.getElementById('received').textContent >= 5"
+            wait_dashboard(page2, "+document.getElementById('received').textContent >= 5"
                   " && +document.getElementById('received-1').textContent >= 5",
                   "readings in both sections")
             assert page2.text_content("#source-1") == "/events?last=0"
