@@ -195,7 +195,10 @@ def test_sse_subscribers_beyond_the_heap_get_a_stream_or_a_whole_503(start_app, 
     assert not _bad(tally), (tally, app.log()[-3000:])
     assert tally.get("sse: ok", 0) >= 1, tally
     assert app.alive()
-    assert hostile.gets(app.port, 3, 0.2) == ["ok"] * 3
+    # served again within seconds: a refused client's slot is read for up
+    # to 2 s, so a GET at once may still get a whole 503
+    got = hostile.gets(app.port, 10, 0.3)
+    assert set(got) <= {"ok", "503"} and got[-3:] == ["ok"] * 3, (got, app.log()[-3000:])
 
 
 @pytest.mark.parametrize("layout", ["source-120k", "cpython"])
