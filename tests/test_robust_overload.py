@@ -121,9 +121,9 @@ def floor(app):
     ("mpy-96k", 100), ("source-120k", 100), ("cpython", 500)])
 def test_slowloris_leaves_the_server_alive_and_serving(start_app, mpy_dir, layout, sockets):
     app = start(start_app, mpy_dir, layout)
-    # (12 s: six head timeouts of the app; the segfault this guards
-    # against came within seconds)
-    made = hostile.slowloris(app.port, sockets, 12)
+    # (20 s, the shortest run issue 20 asks for: ten head timeouts of the
+    # app; the segfault this guards against came within seconds)
+    made = hostile.slowloris(app.port, sockets, 20)
     # (past what the server holds and the listen backlog, connects wait)
     assert made >= min(sockets, 50), made
     assert app.alive(), app.log()[-3000:]
