@@ -147,9 +147,9 @@ def test_mixed_load_then_idle_comes_back(start_app, mpy_dir, layout):
     t0 = time.monotonic()
     warm_up(app, layout)
     idle = floor(app)
-    # (60 s where a leak shows most, on the heap with every route; the
-    # others are checks of the same code at a smaller heap and on CPython)
-    seconds = {"romfs-96k": 60, "romfs-64k": 30}.get(layout, 20)
+    # (60 s on MicroPython, as issue 20 asks; CPython, whose heap is not
+    # the question, 20 s)
+    seconds = 20 if layout == "cpython" else 60
     tally = asyncio.run(hostile.mixed(app.port, seconds, 20, WWW, kinds(layout)))
     assert app.alive(), app.log()[-3000:]
     total = sum(tally.values())
