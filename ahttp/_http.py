@@ -170,18 +170,18 @@ class RecvBuffer:
         self.response = response
         self.status = response.status
 
-    def take_over(self, owner=True):
+    def take_over(self, owner=True, room=0):
         """The handler owns the connection from now on (SSE, WebSocket):
         no keep-alive, nothing appended, closed when the handler returns.
         An `owner` with `_ended(exc)` (a WebSocket) is told first, to close
         its protocol (exc: what the handler raised, or None).
 
         MicroPython: a stream holds its memory for as long as it is open,
-        so it starts only while `min_free` bytes of heap are free;
-        otherwise MemoryError, before anything is written, which the
-        server answers 503 (never a 200 and then an empty stream)."""
+        so it starts only while `min_free` (and `room` more) bytes of heap
+        are free; otherwise MemoryError, before anything is written, which
+        the server answers 503 (never a 200 and then an empty stream)."""
         if MICROPYTHON and not self.taken and not self.written:
-            need = self.app.limits.min_free
+            need = self.app.limits.min_free + room
             if gc.mem_free() < need:
                 gc.collect()
                 if gc.mem_free() < need:

@@ -60,6 +60,7 @@ DEFAULT_MAX_MESSAGE = const(65536)
 # the receive buffer.
 _BIG = const(512)
 _UNMASK_CHUNK = const(256)
+_SHORT = const(32)          # payloads up to this are unmasked byte by byte
 _JOIN = const(8192)         # frames up to this size are written in one piece
 _COLLECT_AT = const(8192)   # MicroPython: gc before taking a block this big
 _PIECE = const(4096)        # big messages are sent in pieces of this size
@@ -298,7 +299,9 @@ def apply_mask(buf, mask):
     both runtimes without allocating more than one chunk."""
     # (in small functions, each frame small enough for the C stack: see
     # tools/frames.py)
-    if _WORD:
+    # (a short one byte by byte: allocates nothing, where the chunked way
+    # makes a few objects, which a full heap may not have room for)
+    if _WORD and len(buf) > _SHORT:
         _unmask(memoryview(buf), mask, len(buf))
     else:
         _unmask_bytes(buf, mask)
@@ -350,7 +353,9 @@ class FrameParser:
         self.max_frame_size = max_frame_size
         self.require_mask = require_mask
         self.on_header = on_header
-        self._buf = bytearray()
+        # b"" while empty (no allocation per frame); feed() makes the
+        # bytearray
+        self._buf = b""
         self._off = 0
         self._hdr = None        # (fin, opcode, length, mask, header_len)
         self._whole = None      # a big frame's payload, filled as reads come
@@ -517,7 +522,7 @@ class FrameParser:
                     self._off += n
                 else:
                     self._skip = n - avail
-                    self._buf = bytearray()
+                    self._buf = b""
                     self._off = 0
                 return _AGAIN
             k = self.pieces
@@ -534,7 +539,7 @@ class FrameParser:
                 payload = self._buf[off:off + k]
                 self._off = off + k
                 if self._off >= len(self._buf):
-                    self._buf = bytearray()
+                    self._buf = b""
                     self._off = 0
                 if k < n:
                     # the rest stays as a continuation, the mask turned to
@@ -569,7 +574,7 @@ class FrameParser:
                     whole[:avail] = memoryview(self._buf)[self._off:]
                 self._whole = whole
                 self._fill = avail
-                self._buf = bytearray()
+                self._buf = b""
                 self._off = 0
                 self._need = n - avail
                 return None
@@ -710,7 +715,6 @@ def pieces(body, head=b"", size=_PIECE):
 # headers, before buffering.
 class Protocol:
     """One server-side WebSocket connection, sans I/O."""
-    out_buf = b""   # queued answers (see data_to_send)
     mask = None     # set by a client (ahttp.testing): its answers are masked
 
     def __init__(self, max_message_size=DEFAULT_MAX_MESSAGE, max_frame_size=None,
@@ -729,6 +733,10 @@ class Protocol:
         self.close_received = False
         self.close_code = None
         self.close_reason = ""
+        # queued answers (see data_to_send); stored now with every other
+        # attribute: a first store later can grow this object's table,
+        # which a full heap refuses (the answer would be lost)
+        self.out_buf = b""
 
     def _on_header(self, fin, opcode, length):
         if opcode >= _OP_CLOSE:
@@ -813,9 +821,9 @@ class Protocol:
                     if not self.close_sent:
                         # echoed (RFC 6455 5.5.1): its code and reason, or
                         # an empty close for an empty one
-                        self.close_sent = True
                         self.out_buf += encode_close(
                             None if code == _CLOSE_NO_STATUS else code, reason, self.mask)
+                        self.close_sent = True
                     return (CLOSE, code, reason)
                 if opcode == _OP_PING:
                     payload = bytes(payload)
@@ -888,13 +896,16 @@ class Protocol:
         # open (exc None: it returned, 1000; else what it raised, 1011) or
         # the server stops (exc True: 1001). (Named like the drivers'
         # methods that call it: one interned name less on a board.)
+        # A MemoryError: 1011 "out of memory", from ready-made objects
+        # (fail(None)): the heap is full, there may be no room to make one.
         if exc is None:
             exc = ProtocolError(_CLOSE_NORMAL, "")
         elif exc is True:
             exc = ProtocolError(_CLOSE_GOING_AWAY, "going away")
+        elif isinstance(exc, MemoryError):
+            exc = None
         else:
-            exc = ProtocolError(_CLOSE_INTERNAL, "out of memory" if isinstance(
-                exc, MemoryError) else "internal error")
+            exc = ProtocolError(_CLOSE_INTERNAL, "internal error")
         return self.fail(exc)
 
     def abort(self, timeout=False):
@@ -943,9 +954,15 @@ class Protocol:
         went already); return the event (CLOSE, code, reason)."""
         # From now on the input is only scanned for the peer's close frame
         # (returned as a CLOSE event with our error code): every other
-        # frame is skipped without buffering, whatever its size.
-        self.close_code = error.code
-        self.close_reason = error.reason
+        # frame is skipped without buffering, whatever its size. error
+        # None: a full heap (see _ended), nothing allocated (the frame
+        # joins an empty out_buf as itself).
+        if error is None:
+            self.close_code = _CLOSE_INTERNAL
+            self.close_reason = _OUT_OF_MEMORY[2]
+        else:
+            self.close_code = error.code
+            self.close_reason = error.reason
         p = self.parser
         p.discard = True
         if p._whole is not None:
@@ -957,9 +974,17 @@ class Protocol:
         p._whole = p._block = None
         p._need = 0
         if not self.close_sent:
+            # (marked sent once queued: a MemoryError in between leaves it
+            # to be queued again, see ws._refuse)
+            self.out_buf += (_OUT_OF_MEMORY_FRAME if error is None and self.mask is None
+                             else encode_close(self.close_code, self.close_reason, self.mask))
             self.close_sent = True
-            self.out_buf += encode_close(error.code, error.reason, self.mask)
-        return (CLOSE, error.code, error.reason)
+        return _OUT_OF_MEMORY if error is None else (CLOSE, error.code, error.reason)
+
+
+# (see Protocol.fail)
+_OUT_OF_MEMORY = (CLOSE, _CLOSE_INTERNAL, "out of memory")
+_OUT_OF_MEMORY_FRAME = encode_close(_CLOSE_INTERNAL, _OUT_OF_MEMORY[2])
 
 
 def handshake(request, subprotocols, origins, headers, max_message_size,

@@ -17,7 +17,7 @@ async def receive_piece(self, size=1024):
     answered in between. Until `last`, receive() raises RuntimeError."""
     if size < 1:
         raise ValueError("size must be at least 1")
-    event = await self._next(size)
+    event = await self._receive(size)
     return event[1], event[2]
 
 

@@ -656,10 +656,13 @@ class HTTPServer(AppCore):
                     pass
             elif isinstance(e, MemoryError) and st is not None:
                 # a stream whose head has not left (sse.EventSource): its 503
-                # instead (from the class: nothing to allocate or load;
-                # bool, a no-op for any other owner)
+                # instead; a WebSocket: that or its constant 1011 close,
+                # then a lingering close (its _refuse says True). (From the
+                # class: nothing to allocate or load; callable, False for
+                # any other owner.)
                 try:
-                    getattr(type(st.taken), "_refuse", bool)(st.taken)
+                    if getattr(type(st.taken), "_refuse", callable)(st.taken) is True:
+                        linger = True
                 except Exception:
                     pass
             if not isinstance(e, OSError) and e is not NO_ROOM:

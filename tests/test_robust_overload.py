@@ -160,7 +160,15 @@ def test_mixed_load_then_idle_comes_back(start_app, mpy_dir, layout):
     cut = sum(n for k, n in _bad(tally).items()
               if "reset after 200" in k or "1011" in k or "ws reset" in k)
     assert sum(_bad(tally).values()) - cut <= total // 40, tally
-    assert cut <= total // 10, tally     # (measured up to 5.1 % at ROMFS 96k)
+    # (ROMFS 96k, 3 x 60 s: 2.6 % before a WebSocket's objects were made
+    # before its 101 and its next message's coroutine ahead, 0.02 % after)
+    assert cut <= total // 200, tally
+    # A WebSocket the heap cannot hold gets a 503 before its 101, and a
+    # full heap after it a ready-made 1011 close: no reset after the 101
+    # (ROMFS 96k, 3 x 60 s: 2,655 in 113,000 exchanges before, 0 after)
+    ws_cut = sum(n for k, n in _bad(tally).items()
+                 if k.startswith("ws: ws reset") or k == "ws: closed with nothing")
+    assert ws_cut <= total // 2000, tally
     # An SSE stream's head waits for its first event and a static file's
     # pieces allocate nothing: neither is cut after its 200 any more
     # (ROMFS 96k, 3 x 60 s: 120 in 72,600 exchanges before, 0 in 102,500
