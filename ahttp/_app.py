@@ -8,7 +8,7 @@ import sys
 
 from ._http import HTTPError, Limits, NO_ROOM
 from ._route import Router
-from ._response import make_response, error_body, CLOSE
+from ._response import make_response, error_body
 from ._compat import print_exception, format_exception, cold, load, ticks_ms, ticks_diff, const
 
 _LOG_BURST = const(10)
@@ -167,9 +167,9 @@ class AppCore:
         """What to answer once a handler is done, when the inline fast path
         (a plain returned value) did not: the handler raised, wrote its own
         response, returned an HTTPResponse, or the request was an automatic
-        OPTIONS. Returns (response, None) to send, after which the
-        connection stays open if `response.keep` and it is not
-        close-delimited, or (None, keep) when nothing is to be sent.
+        OPTIONS. Returns (response, None) to send, or (None, keep): whether
+        what was sent allows another request, None when it failed part way
+        or the handler took the socket over (for _response.verdict()).
         `st` is the driver's connection (`written`, `taken`, `response`)."""
         if exc is not None:
             if st.taken:
@@ -177,7 +177,7 @@ class AppCore:
                 # ConnectionClosed) is normal for SSE/WebSocket: no traceback
                 if not isinstance(exc, (OSError, HTTPError)):
                     self.log_exception(exc)
-                return None, False
+                return None, None
             if st.written:
                 # the head is out: log it, and end so that the client sees
                 # an incomplete body (ahttp._mistakes). Not for a full heap
@@ -186,7 +186,7 @@ class AppCore:
                     self.log_exception(exc)
                 elif not isinstance(exc, OSError):
                     load("_mistakes").cut(self, st, request, handler, exc)
-                return None, False
+                return None, None
             if isinstance(exc, HTTPError):
                 return self.error_response(exc.status, exc.message, exc.headers,
                                            exc, request), None
@@ -204,17 +204,17 @@ class AppCore:
         if handler is None:
             result = self.Response(204, None, headers=[("Allow", params)])
         if st.taken:
-            return None, False
+            return None, None
         if result is None:
             if st.written:
                 r = st.response
                 self.access(request, st)
-                return None, r is not None and r.keep and r.framing != CLOSE
+                return None, r is not None and r.keep
             result = self.Response(204, None)
         elif st.written:
             self.log("handler both wrote a response and returned a value: "
                      + request.target)
-            return None, False
+            return None, None
         if not isinstance(result, self.Response):
             try:
                 result = make_response(self.Response, result)

@@ -10,6 +10,7 @@ reusable, dropped, collect) are shared with the sync driver
 """
 from ._compat import const, ticks_ms, ticks_add, load
 from ._http import HTTPError
+from ._response import verdict
 
 _DRAIN_MAX = const(65536)   # unread body bytes dropped to keep a connection
 
@@ -89,6 +90,13 @@ class Body:
         bytes are known to be left."""
         return self.clean and not self.cont and self.left <= _DRAIN_MAX
 
+    def finished(self):
+        """Whether the body was read to its end, nothing of it still on its
+        way (else verdict() lingers before closing): its framing is intact
+        and no byte of it is left."""
+        return (self.clean and self.left <= 0
+                and (self.chunked is None or self.chunked.done))
+
     def collect(self, acc, piece):
         """read_all's bookkeeping, shared by both drivers: the body so far
         (None, the first piece, or a bytearray) with `piece` added; at the
@@ -116,13 +124,17 @@ class Body:
         return acc
 
     def dropped(self, piece, total):
-        """finish() bookkeeping: True once the body is consumed, False when
-        too much would be dropped, else the new total."""
+        """finish() bookkeeping: True once the body is consumed (the
+        connection forgets it), False when too much would be dropped (it
+        is marked unusable), else the new total."""
         if not piece:
             self.st.body = None
             return True
         total += len(piece)
-        return False if total > _DRAIN_MAX else total
+        if total > _DRAIN_MAX:
+            self.clean = False
+            return False
+        return total
 
     # -- the asyncio driver's reads -----------------------------------------
 
@@ -158,18 +170,17 @@ class Body:
                 return acc
 
     async def finish(self):
-        """Consume what the handler left so the next request starts at the
-        right byte; False when the connection must close instead."""
-        if not self.reusable():
-            return False
+        """Drop what the handler left of the body, so that the next request
+        starts at the right byte (the verdict was _DRAIN); then the
+        connection's verdict again."""
         total = 0
-        while True:
+        while total is not True and total is not False:
             try:
                 total = self.dropped(await self.chunk(), total)
             except HTTPError:
-                return False
-            if total is True or total is False:
-                return total
+                break       # (the framing is lost: not clean any more)
+        # kept once the body is dropped, else a lingering close
+        return verdict(self.st.request, True)
 
 
 _end = 1    # imported completely (see _compat.load)

@@ -2,6 +2,7 @@
 (through Request.__getattr__) and stored on the request. No I/O here.
 """
 from ._http import HTTPError
+from ._response import verdict
 from ._compat import load
 
 
@@ -47,6 +48,15 @@ def get_cookies(r):
     parse_cookies = load("_cookie").parse_cookies
     r.cookies = v = parse_cookies(r.headers.get("cookie"))
     return v
+
+
+def keep_alive(r):
+    """Request.keep_alive(): whether the connection may carry another
+    request after this one: the client allows it, and what is left of the
+    body can be dropped (see _response.verdict; a response sent before the
+    body is read says `Connection: close` when it cannot: RFC 9110
+    10.1.1)."""
+    return not verdict(r, True) & 1
 
 
 def origin_path(method, target):

@@ -1,13 +1,16 @@
-"""Response heads and framing decisions, shared by both drivers.
+"""Response heads, framing and the connection's verdict, shared by both
+drivers.
 
 `BaseResponse` decides the framing of a response (Content-Length, chunked
 or close-delimited) and builds its head in one join; the drivers subclass it
-with `send`/`write`/`end` that do the I/O. No I/O here.
+with `send`/`write`/`end` that do the I/O. `verdict()` is the one place that
+decides whether a connection is kept, closed, or closed with a lingering
+read. No I/O here.
 """
 import json
 
 from ._http import reason
-from ._compat import cold, MICROPYTHON
+from ._compat import cold, MICROPYTHON, const
 
 SERVER = "ahttp"
 HTML = "text/html; charset=utf-8"
@@ -97,12 +100,12 @@ def encode_value(value, request, head_only):
     """The one path for what a handler returns (see make_response for the
     shapes): str, bytes, dict or list, alone or in a tuple (body, status),
     (body, headers) or (body, status, headers). Returns (bytes to write,
-    whether the connection stays open, a body to write after them or None,
+    the connection's verdict(), a body to write after them or None,
     the status). A small body is joined to the head (one write); a larger
     one goes out on its own, so no head+body copy has to find room in a
     fragmented heap. None for anything else, or a value this cannot encode
     (the general path, HTTPResponse, answers or refuses it): the bytes are
-    those HTTPResponse would send."""
+    those HTTPResponse would send. What stays open is verdict()'s."""
     status = 200
     fields = b""
     ctype = _TYPES      # (no Content-Type header given)
@@ -166,11 +169,11 @@ def encode_value(value, request, head_only):
     else:
         body = body.encode()
         n = len(body)
-    keep = request.keep_alive()
-    if keep:
-        conn = _KEEP_H if request.version == "1.0" else b""
-    else:
+    v = verdict(request, True)
+    if v & 1:
         conn = _CLOSE_H
+    else:
+        conn = _KEEP_H if request.version == "1.0" else b""
     # one formatting, no intermediate pieces: this runs for every request
     # the fast path answers
     if ctype is _TYPES:
@@ -180,9 +183,9 @@ def encode_value(value, request, head_only):
     if head_only or n > 512:
         if not head_only and type(body) is str:
             body = memoryview(body)
-        return (b"%sContent-Length: %d\r\n%s%s\r\n" % (prefix, n, conn, fields), keep,
+        return (b"%sContent-Length: %d\r\n%s%s\r\n" % (prefix, n, conn, fields), v,
                 None if head_only else body, status)
-    return (b"%sContent-Length: %d\r\n%s%s\r\n%s" % (prefix, n, conn, fields, body), keep,
+    return (b"%sContent-Length: %d\r\n%s%s\r\n%s" % (prefix, n, conn, fields, body), v,
             None, status)
 
 
@@ -202,6 +205,66 @@ FAIL = (b"HTTP/1.1 500 Internal Server Error\r\nServer: ahttp\r\n"
 LENGTH = 0      # Content-Length (or no body at all)
 CHUNKED = 1     # Transfer-Encoding: chunked
 CLOSE = 2       # delimited by closing the connection
+
+# What a connection does once a response is out: verdict()'s answers. Bit 0
+# set: it ends; bit 1 set: bytes of the request may still be unread. (The
+# drivers keep private copies of these: a const is folded into the code
+# that uses it and costs no name on a board.)
+_KEEP = const(0)        # read the next request
+_END = const(1)         # close now
+_DRAIN = const(2)       # drop the rest of the request body (Body.finish asks again)
+_LINGER = const(3)      # close after a lingering read: the client may still be sending
+
+
+def verdict(request, keep):
+    """Whether the connection that carried `request` is kept (_KEEP, or
+    _DRAIN: once the rest of the body is dropped), closed (_END) or closed
+    after a lingering read (_LINGER), once its response is out. Both
+    drivers act on this, and the head's Connection header says it.
+
+    `keep`: the response allows another request (not `close=True`, not
+    close-delimited); None: it failed part way (the handler raised after
+    its head was sent), which lingers. `request` None: one refused before
+    its framing was known (a bad head), after which anything may follow.
+
+    - kept: HTTP/1.1 unless `Connection: close`, HTTP/1.0 with `Connection:
+      keep-alive`; the body left unread can be dropped (Body.reusable);
+      the server is not stopping; the handler did not take the socket
+      over (SSE, WebSocket) or close it, which ends it (_END);
+    - otherwise a lingering read when the client may still be sending: a
+      body not read to its end, or requests it may have pipelined (it
+      asked to keep the connection). Not after a close-delimited body
+      with nothing received beyond the request: the client sees that body
+      end only when the server closes (MicroPython cannot shut down just
+      the sending side), so waiting would hold it up.
+    """
+    if request is None:
+        return _LINGER
+    st = request._reader
+    body = None
+    if st is not None:
+        if st.taken or st.closed:
+            return _END
+        body = st.body
+    if keep is None:
+        return _LINGER
+    c = request.headers.get("connection")
+    if c is None:
+        more = request.version == "1.1"
+    elif request.version == "1.1":
+        more = "close" not in c.lower()
+    else:
+        more = "keep-alive" in c.lower()
+    if more and keep and (body is None or body.reusable()):
+        if st is None or not st.app._stopping:
+            return _KEEP if body is None else _DRAIN
+        more = False        # the server is stopping
+    elif more and st is not None and st._pos >= len(st._buf):
+        r = st.response
+        more = r is None or r.framing != CLOSE
+    if more or body is not None and not body.finished():
+        return _LINGER
+    return _END
 
 
 class BaseResponse:
@@ -273,7 +336,6 @@ class BaseResponse:
             request.app.run_after(request, self)    # after_request hooks
         status = self.status
         self._rest = None
-        keep = (not self.close) and request is not None and request.keep_alive()
         body = self.body
         if status < 200 or status == 204 or status == 304:
             parts = [head_prefix(status, None)]
@@ -292,7 +354,7 @@ class BaseResponse:
                 parts.append(b"Transfer-Encoding: chunked\r\n")
             else:
                 framing = CLOSE
-                keep = False
+        keep = not verdict(request, not self.close and framing != CLOSE) & 1
         if keep:
             if request.version == "1.0":
                 parts.append(_KEEP_H)

@@ -1,12 +1,15 @@
 """The asyncio driver's rarely used code: stopping, the background thread,
-the busy and lingering closes, static mounts, and the less common stream
-methods. Loaded on first use through HTTPServer.__getattr__ and
-Stream.__getattr__, so a board that only serves requests never holds it.
+the busy and lingering closes (and every close on CPython), error answers,
+and the less common stream methods.
+Loaded on first use through HTTPServer.__getattr__ and Stream.__getattr__,
+so a board that only serves requests never holds it.
 """
-from ._compat import ticks_ms, ticks_diff, ticks_add
+from ._compat import ticks_ms, ticks_diff, ticks_add, const
 from ._http import LINGER_MS, LINGER_BYTES
-from ._response import BUSY
+from ._response import BUSY, verdict
 from . import server as _srv
+
+_LINGER = const(3)      # verdict() of _response: close after a lingering read
 
 # -- Stream -----------------------------------------------------------------
 
@@ -138,33 +141,62 @@ async def _stop(self, grace):
 
 async def _busy(self, st):
     # At the connection cap: a 503, its write bounded by the watchdog;
-    # _serve then closes (with a lingering read).
+    # _serve then closes (with a lingering read: verdict(None, False)).
     st.deadline = ticks_add(ticks_ms(), LINGER_MS)
     st._s.write(BUSY)
     await st._s.drain()
 
 
-async def _linger(self, st):
-    # Read and drop what the client is still sending, briefly, so the
-    # kernel does not answer it with an RST that destroys our response.
-    st.deadline = ticks_add(ticks_ms(), LINGER_MS)
-    total = 0
-    while total < LINGER_BYTES:
-        data = await st._recv(1024)
-        if not data:
-            break
-        total += len(data)
+async def _linger(self, st, wstream, v):
+    # The end of a connection that has to wait (see server.HTTPServer._end):
+    # with v _LINGER, a lingering read (what the client still sends is read
+    # and dropped, briefly, so that the kernel does not answer it with an
+    # RST that destroys the response); then the close (bounded on CPython,
+    # whose close waits to flush).
+    asyncio = _srv.asyncio
+    if v == _LINGER:
+        try:
+            st.deadline = ticks_add(ticks_ms(), LINGER_MS)
+            total = 0
+            while total < LINGER_BYTES:
+                data = await st._recv(1024)
+                if not data:
+                    break
+                total += len(data)
+        except (Exception, asyncio.CancelledError):
+            pass
+    try:
+        wstream.close()
+        if getattr(wstream, "raw", None) is not None:   # TLS on
+            wstream.raw.close()            # MicroPython: see _accept_loop
+        if st is not None:
+            st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
+        await wstream.wait_closed()
+    except (Exception, asyncio.CancelledError):
+        # a client that reads nothing: drop what we had for it (CPython).
+        # MicroPython's close is wait_closed()'s s.close(), which an
+        # exception before it skips: the socket would stay open for good,
+        # unread. Close it here.
+        if getattr(wstream, "transport", None) is not None:
+            wstream.transport.abort()
+        elif getattr(wstream, "s", None) is not None:
+            try:
+                wstream.s.close()
+            except Exception:
+                pass
 
 
 async def _send_error(self, writer, request, e):
-    # e: the HTTPError; an error handler registered for its class or status
-    # shapes the answer when the request head was read
+    # e: the HTTPError of a request refused before its body's framing was
+    # known; an error handler registered for its class or status shapes
+    # the answer when the request head was read. Returns the verdict.
     resp = self.error_response(e.status, e.message, e.headers, e, request)
     resp.close = True
     try:
         await resp.send(writer)
     except OSError:
         pass
+    return verdict(None, False)
 
 
 _end = 1    # imported completely (see _compat.load)

@@ -3,6 +3,7 @@ with blocking reads. Loaded on the first request that has a body. No
 asyncio here."""
 from ._body import Body
 from ._http import HTTPError
+from ._response import verdict
 
 
 class SyncBody(Body):
@@ -30,18 +31,15 @@ class SyncBody(Body):
                 return acc
 
     def finish(self):
-        """Consume what the handler left so the next request starts at the
-        right byte; False when the connection must close instead."""
-        if not self.reusable():
-            return False
+        """Drop what the handler left of the body (see Body's async
+        twin); then the connection's verdict again."""
         total = 0
-        while True:
+        while total is not True and total is not False:
             try:
                 total = self.dropped(self.chunk(), total)
             except HTTPError:
-                return False
-            if total is True or total is False:
-                return total
+                break
+        return verdict(self.st.request, True)
 
 
 _end = 1    # imported completely (see _compat.load)

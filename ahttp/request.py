@@ -42,23 +42,9 @@ class Request:
     def __getattr__(self, name):
         # query_string, args, cookies, client, content_length, content_type
         # are computed on first use (ahttp._request_cold) and then stored:
-        # most requests on a board never look at them.
+        # most requests on a board never look at them. (So is the method
+        # keep_alive(): the drivers ask _response.verdict themselves.)
         return cold(self, "_request_cold", name)
-
-    def keep_alive(self):
-        """Whether the connection stays open after the response: the client
-        allows it, and what is left of the request body can be dropped (a
-        response sent before the body is read says `Connection: close` when
-        it cannot: RFC 9110 10.1.1)."""
-        b = getattr(self._reader, "body", None)
-        if b is not None and not b.reusable():
-            return False
-        c = self.headers.get("connection")
-        if c is not None:
-            c = c.lower()
-        if self.version == "1.1":
-            return c is None or "close" not in c
-        return c is not None and "keep-alive" in c
 
     async def read(self):
         """The whole body as bytes (bounded by the server's max_body)."""

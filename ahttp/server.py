@@ -11,7 +11,7 @@ import sys
 
 from ._http import HTTPError, RecvBuffer, body_framing, NO_ROOM, LINGER_MS
 from ._app import AppCore
-from ._response import BUSY, FAIL, CLOSE, encode_value
+from ._response import BUSY, FAIL, encode_value, verdict
 from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const, load
 from .request import Request
 from .response import HTTPResponse
@@ -41,6 +41,11 @@ def _import_asyncio():
         asyncio = a
     return asyncio
 
+
+# verdict() of _response: what a connection does after a response
+_END = const(1)         # close
+_DRAIN = const(2)       # drop the rest of the request body, then ask again
+_LINGER = const(3)      # close after a lingering read
 
 _REFUSED = const(16)    # slots for refused clients: (socket, deadline) pairs
 # how long a refused client may take to read its 503 and close: a slot
@@ -389,7 +394,7 @@ class HTTPServer(AppCore):
         return static
 
     def __getattr__(self, name):
-        # run_in_thread, the busy/linger closes and error answers:
+        # run_in_thread, the busy and lingering closes, error answers:
         # ahttp._server_cold; the app's own cold code: ahttp._app_cold
         # (asked by name, so neither loads the other)
         if " %s " % name in " run_in_thread _busy _linger _send_error ":
@@ -540,17 +545,20 @@ class HTTPServer(AppCore):
     async def _serve(self, rstream, wstream):
         """One connection, from accept to close: its keep-alive loop. Whatever
         happens in it (a bug, a full heap, the client vanishing), the socket
-        is closed and the server goes on; `linger` says to close with a
-        lingering read (unread input may remain).
+        is closed and the server goes on. After each response the core's
+        verdict (_response.verdict) says whether the connection is kept,
+        closed, or closed after a lingering read; `v` holds it.
 
         One coroutine for it all: a connection holds this frame for its whole
         life (an SSE stream for hours), and a second one for the loop cost
         384 bytes more per connection on a 64-bit port. The common case (a
         handler returning a plain value, no body) runs inline here: every
         extra coroutine layer costs a few microseconds per request on a board.
+        What runs once per connection, its end (answering a failure,
+        closing, lingering), is _end's: it makes this frame no bigger.
         """
         st = None
-        linger = False
+        v = _END
         try:
             if MICROPYTHON:
                 try:   # IPPROTO_TCP, TCP_NODELAY: a response in several writes
@@ -561,7 +569,7 @@ class HTTPServer(AppCore):
             self._conns[st] = True
             if len(self._conns) > self.limits.max_connections:
                 await self._busy(st)
-                linger = True
+                v = verdict(None, False)
                 return
             # (no locals for self.limits or self.match: every name here is a
             # word of this frame, which a connection holds for its life)
@@ -569,12 +577,11 @@ class HTTPServer(AppCore):
             # the socket refused in out_buf: nothing there, nothing to drain
             # (the next read yields to other tasks anyway)
             has_out_buf = getattr(wstream, "out_buf", None) is not None
-            while not self._stopping:
+            while True:
                 try:
                     head = await st.read_head()
                 except HTTPError as e:
-                    await self._send_error(st, None, e)
-                    linger = True
+                    v = await self._send_error(st, None, e)
                     break
                 if head is None:
                     break
@@ -587,8 +594,7 @@ class HTTPServer(AppCore):
                     else:
                         framing = 0
                 except HTTPError as e:
-                    await self._send_error(st, request, e)
-                    linger = True
+                    v = await self._send_error(st, request, e)
                     break
                 st.begin(request)
                 st.served += 1
@@ -606,6 +612,7 @@ class HTTPServer(AppCore):
                             result = await handler(st, st, request)
                 except Exception as e:
                     exc = e
+                enc = None
                 if (exc is None and result is not None and not st.written
                         and not self.after_hooks):
                     enc = encode_value(result, request, request.method == "HEAD")
@@ -620,28 +627,40 @@ class HTTPServer(AppCore):
                         st.deadline = None
                         if self.access_log is not None:
                             self.access(request, st)
-                        if not enc[1]:
-                            break
-                        if st.body is not None and not await st.body.finish():
-                            linger = True
-                            break
-                        # drop this request before waiting for the next one: an
-                        # idle keep-alive connection should hold nothing
-                        st.request = request = headers = head = result = enc = None
-                        continue
-                if (not await self._complete(st, request, handler, params, result, exc)
-                        or st.taken or st.closed):
-                    linger = not st.taken and not st.closed
+                        v = enc[1]
+                if enc is None:
+                    v = await self._complete(st, request, handler, params, result, exc)
+                if v == _DRAIN:
+                    v = await st.body.finish()
+                if v:
                     if st.taken is not True and st.taken:
                         await st.taken._ended(exc)      # a WebSocket left open
                     break
-                if st.body is not None and not await st.body.finish():
-                    linger = True
-                    break
-                st.request = st.response = request = headers = head = result = None
+                # drop this request before waiting for the next one: an
+                # idle keep-alive connection should hold nothing
+                st.request = request = headers = head = result = enc = None
         except asyncio.CancelledError:
             pass   # timed out by the watchdog, or the server is stopping
         except Exception as e:   # client gone (OSError) or a bug: keep serving
+            v = e
+        finally:
+            # (v, the verdict or the exception, then what is left to wait)
+            v = self._end(st, wstream, v)
+            if v is not None:
+                await v
+            self._conns.pop(st, None)
+
+    def _end(self, st, wstream, v):
+        # The end of a connection (_serve's finally): v is its verdict, or
+        # the exception that ended its loop, answered here if nothing was
+        # sent yet. What needs no wait is done here, in a plain call, which
+        # needs no heap (a full one may be why the connection ends); what
+        # must wait is returned (a coroutine), else None. Runs once
+        # per connection, so that _serve's frame, which a connection holds
+        # for its life, is no bigger for it.
+        if isinstance(v, Exception):
+            e = v
+            v = _END
             if (not isinstance(e, OSError) and (st is None or not st.taken and (
                     st.request is None or not st.written))):
                 # no memory to read or answer this request (or the next one
@@ -651,7 +670,7 @@ class HTTPServer(AppCore):
                 # gets an answer.
                 try:
                     wstream.write(BUSY if isinstance(e, MemoryError) else FAIL)
-                    linger = True
+                    v = verdict(None, False)
                 except Exception:
                     pass
             elif isinstance(e, MemoryError) and st is not None:
@@ -662,7 +681,7 @@ class HTTPServer(AppCore):
                 # any other owner.)
                 try:
                     if getattr(type(st.taken), "_refuse", callable)(st.taken) is True:
-                        linger = True
+                        v = _LINGER
                 except Exception:
                     pass
             if not isinstance(e, OSError) and e is not NO_ROOM:
@@ -670,73 +689,56 @@ class HTTPServer(AppCore):
                     self.log_exception(e)
                 except Exception:
                     pass   # no memory even to log: the close matters more
-        finally:
-            if st is not None and st.deadline is not None:
+        if st is not None:
+            if st.deadline is not None:
                 st.deadline = None      # (a first store could need memory)
-            if st is None or st.task is not None:    # (detached: not ours to close)
-                if _io_queue is not None:
-                    _dequeue(getattr(wstream, "s", None))   # (ahttp.testing's has none)
-                if (linger and self._rmv is not None and type(wstream) is asyncio.StreamReader
-                        and getattr(wstream, "raw", None) is None):
-                    # MicroPython, no TLS: the watchdog lingers in a slot
-                    # (see _refuse), so this connection's memory is freed
-                    # now. While every slot is taken, wait for one: a
-                    # lingering read here needs memory a full heap may not
-                    # have, and a close with the request unread resets the
-                    # answer. (`linger` counts the waits: every name is a
-                    # word of this frame.)
-                    linger = 25
-                    try:
-                        while None not in self._refused and linger:
-                            await asyncio.sleep_ms(20)
-                            linger -= 1
-                    except (Exception, asyncio.CancelledError):
-                        pass    # (a KeyboardInterrupt must still end run())
+            if st.task is None:
+                return None             # detached: not ours to close
+        if _io_queue is not None:
+            _dequeue(getattr(wstream, "s", None))   # (ahttp.testing's has none)
+        try:
+            if type(wstream) is asyncio.StreamReader:
+                # MicroPython's stream, whose wait_closed() is a bare close
+                # behind a coroutine: closed here, the TCP socket under TLS
+                # too (see _accept_loop). Without TLS a lingering close goes
+                # to a free slot, which the watchdog reads (see _refuse):
+                # this connection's memory is freed now.
+                raw = getattr(wstream, "raw", None)
+                if v != _LINGER:
+                    if raw is not None:
+                        raw.close()
+                    wstream.s.close()
+                    return None
+                if raw is None and self._rmv is not None:
+                    if None not in self._refused:
+                        return _park(self, wstream.s)   # every slot taken
                     _refuse(self._refused, wstream.s, False, None)
                     # (a client that has sent all and closed its side is
                     # closed now, not at the watchdog's next round)
                     _drop_refused(self._refused, self._rmv)
-                else:
-                    try:
-                        if linger:
-                            await self._linger(st)
-                    except (Exception, asyncio.CancelledError):
-                        pass
-                    try:
-                        wstream.close()
-                        if getattr(wstream, "raw", None) is not None:   # TLS on
-                            wstream.raw.close()            # MicroPython: see _accept_loop
-                        if st is not None:   # bounded: CPython's close waits to flush
-                            st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
-                        await wstream.wait_closed()
-                    except (Exception, asyncio.CancelledError):
-                        # a client that reads nothing: drop what we had for it
-                        # (CPython). MicroPython's close is wait_closed()'s
-                        # s.close(), which an exception before it skips (at a
-                        # full heap, no memory for its coroutine): the socket
-                        # would stay open for good, unread. Close it here.
-                        if getattr(wstream, "transport", None) is not None:
-                            wstream.transport.abort()
-                        elif getattr(wstream, "s", None) is not None:
-                            try:
-                                wstream.s.close()
-                            except Exception:
-                                pass
-            self._conns.pop(st, None)
+                    return None
+            # a lingering read, a close that waits (CPython): _server_cold
+            return self._linger(st, wstream, v)
+        except Exception:       # (no heap for that coroutine) closed unread
+            try:
+                wstream.s.close()
+                wstream.raw.close()     # (TLS; else AttributeError)
+            except Exception:
+                pass
+        return None
 
     async def _complete(self, st, request, handler, params, result, exc):
         """Answer for a request the inline fast path did not (see
-        AppCore.outcome). Returns whether the connection can serve another
-        request."""
+        AppCore.outcome); returns the connection's verdict."""
         resp, keep = self.outcome(st, request, handler, params, result, exc)
-        if resp is None:
-            return keep
-        return await self._respond(st, request, resp)
-
-    async def _respond(self, writer, request, resp):
-        await resp.send(writer)
-        self.access(request, writer)
-        return resp.keep and resp.framing != CLOSE
+        if resp is not None:
+            await resp.send(st)
+            self.access(request, st)
+            keep = resp.keep
+        keep = verdict(request, keep)
+        if st.response is not None:
+            st.response = None      # (an idle connection holds nothing)
+        return keep
 
 
 # MicroPython only: the accept loop of the asyncio driver. MicroPython's
@@ -811,6 +813,22 @@ async def _accept_loop(s, app, ssl):
             _refuse(refused, raw, ssl)
             gc.collect()
         s2 = raw = st = None
+
+
+async def _park(app, s):
+    # MicroPython: a lingering close while every slot is taken (see
+    # HTTPServer._end) waits for one, briefly: a lingering read here would
+    # need memory a full heap may not have, and a close with the request
+    # unread resets the answer.
+    n = 25
+    try:
+        while None not in app._refused and n:
+            await asyncio.sleep_ms(20)
+            n -= 1
+    except (Exception, asyncio.CancelledError):
+        pass    # (a KeyboardInterrupt must still end run())
+    _refuse(app._refused, s, False, None)
+    _drop_refused(app._refused, app._rmv)
 
 
 def _run(c):

@@ -22,8 +22,8 @@ import select
 from ._http import (HTTPError, RecvBuffer, body_framing, skip_empty_lines, LAST_CHUNK,
                     LINGER_MS, LINGER_BYTES)
 from ._app import AppCore
-from ._response import (BaseResponse, CHUNKED, CLOSE, encode_value, make_response,
-                        BUSY, FAIL)
+from ._response import (BaseResponse, CHUNKED, encode_value, make_response,
+                        BUSY, FAIL, verdict)
 from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON, load
 from .request import Request as _Request, decode_json, decode_form
 
@@ -42,11 +42,12 @@ _IDLE = const(0)            # a request (idle_timeout)
 _HEAD = const(1)            # the rest of a request head (head_timeout)
 _LINGER = const(2)          # its end, after an error answer (LINGER_MS)
 
-# what serving one request leaves of the connection
-_KEEP = const(0)
-_CLOSE = const(1)
-_LINGER_CLOSE = const(2)
-_GONE = const(3)            # owned by a handler thread now
+# what serving one request leaves of the connection: verdict() of
+# _response, or _GONE
+_END = const(1)             # close
+_DRAIN = const(2)           # drop the rest of the request body, then ask again
+_LINGER_CLOSE = const(3)    # close after a lingering read
+_GONE = const(4)            # owned by a handler thread now
 
 
 def __getattr__(name):
@@ -620,8 +621,7 @@ class HTTPServer(AppCore):
                 try:
                     head = c.next_head(limits)
                 except HTTPError as e:
-                    self._error(c, None, e)
-                    self._linger(k, c)
+                    self._end(k, c, self._error(c, None, e))
                     return
                 if head is None:
                     if c._buf:
@@ -631,14 +631,11 @@ class HTTPServer(AppCore):
                         self._wait(c, _IDLE, limits.idle_timeout)
                     return
                 c.state = _HEAD
-                done = self._request(c, head)
-                if done == _GONE:
+                v = self._request(c, head)
+                if v == _GONE:
                     return
-                if done == _CLOSE:
-                    self._drop(k, c)
-                    return
-                if done == _LINGER_CLOSE:
-                    self._linger(k, c)
+                if v:
+                    self._end(k, c, v)
                     return
                 c.state = _IDLE
         except Exception as e:   # client gone (OSError) or a bug: keep serving
@@ -653,15 +650,18 @@ class HTTPServer(AppCore):
                     pass
             if not isinstance(e, OSError):
                 self.log_exception(e)
+            # (closed at once: a lingering close takes a place in the poll
+            # set, which a full heap may have no room for)
             self._drop(k, c)
 
-    def _linger(self, k, c):
-        # Read and drop what the client is still sending, briefly, from the
+    def _end(self, k, c, v):
+        # The end of a connection with verdict v. A lingering close reads
+        # and drops what the client is still sending, briefly, from the
         # poll set: the main loop goes on meanwhile.
-        if c.closed or c.eof:
-            self._drop(k, c)
-        else:
+        if v == _LINGER_CLOSE and not c.closed and not c.eof:
             self._wait(c, _LINGER, LINGER_MS / 1000)
+        else:
+            self._drop(k, c)
 
     def _request(self, c, head):
         """Serve one request; returns what is left of the connection."""
@@ -674,8 +674,7 @@ class HTTPServer(AppCore):
             else:
                 framing = 0
         except HTTPError as e:
-            self._error(c, request, e)
-            return _LINGER_CLOSE
+            return self._error(c, request, e)
         c.begin(request)
         if framing:
             SyncBody = load("_sync_body").SyncBody
@@ -696,6 +695,9 @@ class HTTPServer(AppCore):
         return self._finish(c, request, handler, params, result, exc)
 
     def _finish(self, c, request, handler, params, result, exc):
+        # The answer, then the connection's verdict (see the async
+        # driver's _serve, which inlines this)
+        v = None
         if (exc is None and result is not None and not c.written
                 and not self.after_hooks):
             enc = encode_value(result, request, request.method == "HEAD")
@@ -706,32 +708,29 @@ class HTTPServer(AppCore):
                 c.status = enc[3]
                 if self.access_log is not None:
                     self.access(request, c)
-                if not enc[1]:
-                    return _CLOSE
-                if c.body is not None and not c.body.finish():
-                    return _LINGER_CLOSE
-                return _KEEP
-        resp, keep = self.outcome(c, request, handler, params, result, exc)
-        if resp is not None:
-            resp.send(c)
-            self.access(request, c)
-            keep = resp.keep and resp.framing != CLOSE
-        if not keep or c.taken or c.closed:
-            if c.taken is not True and c.taken:
-                c.taken._ended(exc)     # a WebSocket left open: see ws._ended
-            return _CLOSE if c.taken or c.closed else _LINGER_CLOSE
-        if c.body is not None and not c.body.finish():
-            return _LINGER_CLOSE
-        return _KEEP
+                v = enc[1]
+        if v is None:
+            resp, keep = self.outcome(c, request, handler, params, result, exc)
+            if resp is not None:
+                resp.send(c)
+                self.access(request, c)
+                keep = resp.keep
+            v = verdict(request, keep)
+        if v == _DRAIN:
+            v = c.body.finish()
+        elif v and c.taken is not True and c.taken:
+            c.taken._ended(exc)     # a WebSocket left open: see ws._ended
+        return v
 
     def _error(self, c, request, e):
-        # e: the HTTPError (see server._send_error)
+        # e: the HTTPError (see server._send_error); returns the verdict
         resp = self.error_response(e.status, e.message, e.headers, e, request)
         resp.close = True
         try:
             resp.send(c)
         except OSError:
             pass
+        return verdict(None, False)
 
     # -- handler threads --------------------------------------------------
 
@@ -751,7 +750,7 @@ class HTTPServer(AppCore):
         if full:
             c.take_over()
             c.write(BUSY)
-            return _LINGER_CLOSE
+            return verdict(None, False)     # refused, its body unread
         if self.thread_stack:
             _thread.stack_size(self.thread_stack)
         self._forget(_key(c.s))

@@ -385,14 +385,15 @@ def test_fast_path_heads_match_head_prefix():
 
 
 class _Req:
-    version = "1.1"
+    # a request on no connection: verdict() reads its version and headers
+    _reader = None
 
     def __init__(self, keep=True, version="1.1"):
-        self.keep = keep
         self.version = version
-
-    def keep_alive(self):
-        return self.keep
+        if version == "1.1":
+            self.headers = {} if keep else {"connection": "close"}
+        else:
+            self.headers = {"connection": "keep-alive"} if keep else {}
 
 
 def test_encode_value_fast_path_bytes():
@@ -400,17 +401,112 @@ def test_encode_value_fast_path_bytes():
     head, keep, rest, status = encode_value("h\u00e9", _Req(), False)
     assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: text/html; "
                     b"charset=utf-8\r\nContent-Length: 3\r\n\r\nh\xc3\xa9")
-    assert keep is True and rest is None
+    assert keep == 0 and rest is None                       # verdict(): kept
     head, keep, rest, status = encode_value({"a": 1}, _Req(False), True)    # HEAD, closing
     assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/json"
                     b"\r\nContent-Length: 8\r\nConnection: close\r\n\r\n")
-    assert keep is False and rest is None
+    assert keep == 1 and rest is None                       # closed, nothing to linger for
     big = b"x" * 600                                                # body written apart
     head, keep, rest, status = encode_value(big, _Req(True, "1.0"), False)
     assert head == (b"HTTP/1.1 200 OK\r\nServer: ahttp\r\nContent-Type: application/"
                     b"octet-stream\r\nContent-Length: 600\r\nConnection: keep-alive\r\n\r\n")
     assert rest is big and status == 200
     assert encode_value(3.5, _Req(), False) is None
+
+
+class _Stopping:
+    _stopping = True
+
+
+class _Conn:
+    # what verdict() reads of a driver's connection (RecvBuffer)
+    taken = False
+    closed = False
+    body = None
+    response = None
+    _buf = b""
+    _pos = 0
+    app = _Req      # (any object whose _stopping is false)
+    _stopping = False
+
+    def __init__(self, **kw):
+        for k in kw:
+            setattr(self, k, kw[k])
+
+
+class _BodyState:
+    # what verdict() asks of a request body (_body.Body)
+    def __init__(self, reusable, finished):
+        self.r = reusable
+        self.f = finished
+
+    def reusable(self):
+        return self.r
+
+    def finished(self):
+        return self.f
+
+
+class _Framed:
+    def __init__(self, framing):
+        self.framing = framing
+
+
+def _verdict_req(version, connection, conn):
+    r = _Req(True, version)
+    r.headers = {} if connection is None else {"connection": connection}
+    r._reader = conn
+    return r
+
+
+_Req._stopping = False
+_KEEP, _END, _DRAIN, _LINGER = 0, 1, 2, 3
+# (version, Connection header, the response allows keep-alive, connection) -> verdict
+_VERDICTS = [
+    ("1.1", None, True, None, _KEEP),
+    ("1.1", "keep-alive", True, _Conn(), _KEEP),
+    ("1.1", "close", True, _Conn(), _END),
+    ("1.1", "Keep-Alive, CLOSE", True, _Conn(), _END),
+    ("1.0", None, True, _Conn(), _END),
+    ("1.0", "Keep-Alive", True, _Conn(), _KEEP),
+    # the server closes (close=True, an error): the client may have pipelined
+    ("1.1", None, False, _Conn(), _LINGER),
+    ("1.0", "keep-alive", False, _Conn(), _LINGER),
+    # a close-delimited body ends with the close: linger only for bytes received
+    ("1.1", None, False, _Conn(response=_Framed(2)), _END),
+    ("1.1", None, False, _Conn(response=_Framed(2), _buf=b"GET / HT"), _LINGER),
+    ("1.1", None, False, _Conn(response=_Framed(2), _buf=b"GET / HT", _pos=8), _END),
+    ("1.1", None, False, _Conn(response=_Framed(0)), _LINGER),
+    # a request body: dropped to keep the connection, or lingered over
+    ("1.1", None, True, _Conn(body=_BodyState(True, False)), _DRAIN),
+    ("1.1", None, True, _Conn(body=_BodyState(True, True)), _DRAIN),
+    ("1.1", None, True, _Conn(body=_BodyState(False, False)), _LINGER),
+    ("1.1", "close", True, _Conn(body=_BodyState(True, False)), _LINGER),
+    ("1.1", "close", True, _Conn(body=_BodyState(True, True)), _END),
+    ("1.0", None, False, _Conn(body=_BodyState(True, True)), _END),
+    ("1.1", None, False, _Conn(response=_Framed(2), body=_BodyState(False, False)), _LINGER),
+    # the response failed part way (the handler raised after its head)
+    ("1.1", "close", None, _Conn(), _LINGER),
+    ("1.1", None, None, _Conn(response=_Framed(2)), _LINGER),
+    ("1.1", None, None, _Conn(taken=True), _END),
+    # the handler owns the socket, or closed it
+    ("1.1", None, True, _Conn(taken=True), _END),
+    ("1.1", None, False, _Conn(taken=True, body=_BodyState(False, False)), _END),
+    ("1.1", None, True, _Conn(closed=True), _END),
+    # the server is stopping
+    ("1.1", None, True, _Conn(app=_Stopping), _END),
+    ("1.1", None, True, _Conn(app=_Stopping, body=_BodyState(True, False)), _LINGER),
+    ("1.1", None, True, _Conn(app=_Stopping, body=_BodyState(True, True)), _END),
+]
+
+
+def test_verdict_keep_close_or_linger():
+    from ahttp._response import verdict
+    for i, (version, connection, keep, conn, expected) in enumerate(_VERDICTS):
+        got = verdict(_verdict_req(version, connection, conn), keep)
+        assert got == expected, (i, version, connection, keep, got, expected)
+    assert verdict(None, False) == _LINGER      # refused before its framing was known
+    assert verdict(None, True) == _LINGER
 
 
 class _AppReq(_Req):
@@ -452,7 +548,7 @@ def test_encode_value_sends_what_httpresponse_sends():
             body = enc[2]
             sent = enc[0] + (bytes(body) if body is not None else b"")
             assert sent == general + (resp._rest or b""), (value, sent, general)
-            assert enc[1] == (resp.keep and resp.framing != 2), value
+            assert (not enc[1] & 1) == resp.keep, value
             assert enc[3] == resp.status, value
 
 
@@ -706,3 +802,15 @@ if pytest is not None:
         out = proc.stdout + proc.stderr
         failed = [l for l in out.splitlines() if l.startswith("FAIL")]
         assert proc.returncode == 0 and not failed and "ALL PASSED" in out, out
+
+    def test_verdict_constants_are_the_drivers():
+        # the drivers keep private copies of verdict()'s answers (CPython:
+        # MicroPython folds private constants into the code)
+        import ahttp._response as r
+        import ahttp.server as a
+        import ahttp.sync as b
+        import ahttp._server_cold as c
+        assert (r._KEEP, r._END, r._DRAIN, r._LINGER) == (_KEEP, _END, _DRAIN, _LINGER)
+        assert (a._END, a._DRAIN, a._LINGER) == (_END, _DRAIN, _LINGER)
+        assert (b._END, b._DRAIN, b._LINGER_CLOSE) == (_END, _DRAIN, _LINGER)
+        assert c._LINGER == _LINGER
