@@ -30,6 +30,11 @@ class HTTPResponse(BaseResponse):
             raise
         if head_only and hasattr(writer, "discard"):
             writer.discard = True
+        if not getattr(getattr(writer, "_s", None), "out_buf", True):
+            # MicroPython: all of it went to the socket; no drain, and no
+            # pass of the scheduler (the connection's next read yields)
+            d.close()
+            return
         await d
 
     async def write(self, data):
