@@ -62,61 +62,18 @@ class AppCore:
         "GTE" fails here, not as a 405 later) unless `extension=True` says
         it is an extension method (PROPFIND, ...), which must be a token.
         A path repeating a parameter name is a ValueError too."""
-        if path is None:
-            method, path = "GET", method
-
-        def deco(handler):
-            self.add_route(method, path, handler, name, extension)
-            return handler
-        return deco
+        return load("_setup").route(self, method, path, name, extension)
 
     def add_route(self, method, path, handler, name=None, extension=False):
         """What route() does, without the decorator."""
-        methods = (method,) if type(method) is str else method
-        for m in methods:
-            if " %s " % m.upper() not in " GET HEAD POST PUT DELETE OPTIONS PATCH TRACE CONNECT ":
-                load("_mistakes").check_method(m, path, extension)
-        if self._plain_module is not None and not (
-                type(handler).__name__ == "generator"      # MicroPython's async def
-                or getattr(getattr(handler, "__code__", None), "co_flags", 0) & 0x180):
-            # a plain def (or other callable) on the async server: called
-            # through an adapter that awaits what it returns only when that
-            # is awaitable, so that the connection loop awaits every handler
-            # alike and tests nothing per request
-            handler = load(self._plain_module).Plain(handler)
-        self.router.add(methods, path, handler)
-        if self.body_module is not None:
-            for m in methods:
-                m = m.upper()
-                if m == "POST" or m == "PUT" or m == "PATCH":
-                    load(self.body_module)
-        if name is None:
-            name = getattr(handler, "__name__", None)
-            if name is None or name in self.names:
-                return      # stacked routes: the first one keeps the name
-        self.names[name] = path
+        load("_setup").add_route(self, method, path, handler, name, extension)
 
     def static(self, prefix, directory, index=("index.html", "index.htm"),
                max_age=None, gzip=True):
         """Serve the files under `directory` at URL `prefix` (index files,
         MIME types, .gz variants, ETag/304, Range); never a path outside
         `directory`. Returns the handler it mounted."""
-        prefix = "/" + prefix.strip("/")
-        if prefix != "/":
-            prefix += "/"
-        directory = directory.rstrip("/") or "/"
-        opts = (directory, tuple(index), max_age, gzip)
-        # the static-file module is loaded now, while the heap is in one
-        # piece, not by the first request for a file in a heap the
-        # connections have cut up (see add_route); the handler holds its
-        # respond() itself. (Here, not in _app_cold: most apps serve files,
-        # and that module's names would cost a board interned-name room.)
-        handler = self._static_handler(prefix, opts, load("_static").respond)
-        self.router.add("GET", prefix + "<path:_file>", handler)
-        self.router.add("GET", prefix, handler)
-        if prefix != "/":
-            self.router.add("GET", prefix[:-1], handler)
-        return handler
+        return load("_setup").static(self, prefix, directory, index, max_age, gzip)
 
     def mount(self, prefix, app, name=None):
         """Serve the routes of another app under `prefix` (see

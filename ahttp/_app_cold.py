@@ -65,13 +65,14 @@ def mount(self, prefix, app, name=None):
     prefix = "/" + prefix.strip("/")
     if prefix == "/":
         prefix = ""
+    add = load("_setup").add
     r = app.router
     tables = list(r.static.items()) + [(p, t) for p, _, t in r.dynamic]
     for path, t in tables:        # t: (METHOD, handler, ...)
         for i in range(0, len(t), 2):
             if path == "/" and prefix:
-                self.router.add(t[i], prefix, t[i + 1])
-            self.router.add(t[i], prefix + path, t[i + 1])
+                add(self.router, t[i], prefix, t[i + 1])
+            add(self.router, t[i], prefix + path, t[i + 1])
     dot = name + "." if name else ""
     for n, path in app.names.items():
         self.names[dot + n] = prefix + path if path != "/" or not prefix else prefix

@@ -88,6 +88,17 @@ def load(name):
     return m
 
 
+def unload(name):
+    """Forget module ahttp.`name` (see load()), so that its code is freed
+    once nothing else refers to it; a later load() imports it again."""
+    _loaded.pop(name, None)
+    sys.modules.pop("ahttp." + name, None)
+    try:
+        delattr(sys.modules["ahttp"], name)
+    except (AttributeError, KeyError):
+        pass
+
+
 def cold(obj, module, name):
     """Attribute `name` of `obj` from `module`, which holds the class's
     rarely used code and is imported on first use.

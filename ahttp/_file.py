@@ -118,4 +118,26 @@ if MICROPYTHON:
                     writer.deadline = writer.drainer = None
 
 
+def static_handler(app, prefix, opts, respond):
+    """The async driver's handler that app.static() mounts (respond:
+    _static.respond)."""
+    Response = app.Response
+    chunk = app.send_chunk
+
+    async def static(reader, writer, request):
+        resp, path, offset, length = respond(request, prefix, opts, Response)
+        # (the body's coroutine made before the head goes: a full heap
+        # then gets a 503, not a 200 and a cut body)
+        body = None if path is None else sendfile(writer, path, offset, length, chunk)
+        try:
+            await resp.send(writer)
+        except BaseException:
+            if body is not None:
+                body.close()
+            raise
+        if body is not None:
+            await body
+    return static
+
+
 _end = 1

@@ -2,37 +2,9 @@
 
 Static paths are looked up in a dict first, whatever the declaration order;
 parameterised patterns are tried in declaration order. No I/O here.
+Routes are added by ahttp._setup.add, which compiles their patterns.
 """
 from ._http import HTTPError, isdigits
-
-
-def _compile(path):
-    """Split a pattern into segments: a str is literal, a tuple is
-    (converter, name). Returns None for a path with no parameters."""
-    if "<" not in path:
-        return None
-    segs = path.split("/")
-    out = []
-    for i, seg in enumerate(segs):
-        if seg.startswith("<") and seg.endswith(">"):
-            spec = seg[1:-1]
-            conv = "str"
-            j = spec.find(":")
-            if j >= 0:
-                conv, spec = spec[:j], spec[j + 1:]
-            if conv not in ("str", "int", "path") or not spec:
-                raise ValueError("bad path parameter %r in %r" % (seg, path))
-            if conv == "path" and i != len(segs) - 1:
-                raise ValueError("<path:...> must be the last segment: " + path)
-            for p in out:
-                if type(p) is tuple and p[1] == spec:
-                    raise ValueError("parameter <%s> twice in %r" % (spec, path))
-            out.append((conv, spec))
-        elif "<" in seg or ">" in seg:
-            raise ValueError("a parameter must be a whole segment: " + path)
-        else:
-            out.append(seg)
-    return tuple(out)
 
 
 def _match(pattern, segs):
@@ -76,36 +48,6 @@ class Router:
     def __init__(self):
         self.static = {}    # path -> (METHOD, handler, ...)
         self.dynamic = []   # [(path, pattern, (METHOD, handler, ...))]
-
-    def add(self, methods, path, handler):
-        if isinstance(methods, str):
-            methods = (methods,)
-        if not path.startswith("/"):
-            raise ValueError("a route path must start with '/': " + path)
-        pattern = _compile(path)
-        dyn = self.dynamic
-        at = -1
-        if pattern is None:
-            table = self.static.get(path, ())
-        else:
-            table = ()
-            for i in range(len(dyn)):
-                if dyn[i][0] == path:
-                    at = i
-                    table = dyn[i][2]
-        for m in methods:      # the table with `handler` for each method
-            m = m.upper()
-            for i in range(0, len(table), 2):
-                if table[i] == m:
-                    table = table[:i] + table[i + 2:]
-                    break
-            table = table + (m, handler)
-        if pattern is None:
-            self.static[path] = table
-        elif at < 0:
-            dyn.append((path, pattern, table))
-        else:
-            dyn[at] = (path, pattern, table)
 
     def match(self, method, path):
         """(handler, params) for a request; (None, allow) for an OPTIONS

@@ -371,27 +371,7 @@ class HTTPServer(AppCore):
         self._rmv = memoryview(bytearray(self.limits.read_size)) if MICROPYTHON else None
 
     def _static_handler(self, prefix, opts, respond):
-        # The handler app.static() mounts (respond: _static.respond); kept
-        # here, not in the cold module, so serving a file goes through no
-        # cold lookup
-        Response = self.Response
-        chunk = self.send_chunk
-        sendfile = load("_file").sendfile
-
-        async def static(reader, writer, request):
-            resp, path, offset, length = respond(request, prefix, opts, Response)
-            # (the body's coroutine made before the head goes: a full heap
-            # then gets a 503, not a 200 and a cut body)
-            body = None if path is None else sendfile(writer, path, offset, length, chunk)
-            try:
-                await resp.send(writer)
-            except BaseException:
-                if body is not None:
-                    body.close()
-                raise
-            if body is not None:
-                await body
-        return static
+        return load("_file").static_handler(self, prefix, opts, respond)
 
     def __getattr__(self, name):
         # run_in_thread, the busy and lingering closes, error answers:
@@ -418,51 +398,7 @@ class HTTPServer(AppCore):
 
     async def start(self, host="0.0.0.0", port=80, ssl=None):
         """Start listening and return; the server runs in background tasks."""
-        a = _import_asyncio()
-        self._stopped = a.Event()
-        self._stopping = False      # (started again after a stop())
-        if not hasattr(a.StreamReader, "readinto"):
-            self._rmv = None
-        srv = None
-        if MICROPYTHON:
-            # (its stream module by its loaded name: asyncio.stream, or
-            # uasyncio.stream on MicroPython 1.20, see _import_asyncio)
-            srv = getattr(sys.modules.get(a.__name__ + ".stream"), "Server", None)
-            loop = a.get_event_loop()
-            if getattr(loop, "get_exception_handler", lambda: None)() is None:
-                loop.set_exception_handler(self._unretrieved)
-        if srv is not None and hasattr(srv, "_serve"):
-            self._server = await self._mp_listen(a, srv(), host, port, ssl)
-        else:
-            self._server = await a.start_server(self._serve, host, port,
-                                                backlog=self.backlog, ssl=ssl)
-        self._watchdog = a.create_task(self._watch())
-        if MICROPYTHON:
-            import gc       # the app is set up: see _compat
-            if hasattr(gc, "threshold") and gc.threshold() == 4096:
-                gc.collect()
-                n = gc.mem_free()
-                # little heap left to serve from: go on collecting, after a
-                # third of it, so it stays in pieces big enough for requests
-                # (the examples' suite at 64k: passes, ~18% fewer hello
-                # requests/s); plenty left: no threshold, as before
-                gc.threshold(n // 3 if n < 65536 else -1)
-        return self._server
-
-    async def _mp_listen(self, a, srv, host, port, ssl):
-        # MicroPython: asyncio's socket setup with our accept loop, which
-        # survives allocation failures (see _accept_loop).
-        import socket
-        ai = socket.getaddrinfo(host, port)[0]
-        s = socket.socket()
-        s.setblocking(False)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(ai[-1])
-        s.listen(self.backlog)
-        srv.state = False
-        srv.task = a.create_task(_accept_loop(s, self, ssl))
-        await a.sleep_ms(0)
-        return srv
+        return await load("_setup").start(self, _import_asyncio(), host, port, ssl)
 
     def run(self, host="0.0.0.0", port=80, ssl=None):
         """Serve until stopped (blocks)."""

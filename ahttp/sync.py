@@ -466,16 +466,7 @@ class HTTPServer(AppCore):
         p.register(s, select.POLLIN)
         self._stopping = False
         listener = _key(s)
-        if MICROPYTHON:
-            import gc       # the app is set up: see _compat
-            if hasattr(gc, "threshold") and gc.threshold() == 4096:
-                gc.collect()
-                n = gc.mem_free()
-                # little heap left to serve from: go on collecting, after a
-                # third of it, so it stays in pieces big enough for requests
-                # (the examples' suite at 64k: passes, ~18% fewer hello
-                # requests/s); plenty left: no threshold, as before
-                gc.threshold(n // 3 if n < 65536 else -1)
+        load("_setup").serving()
         try:
             while not self._stopping:
                 try:

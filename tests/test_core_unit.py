@@ -22,6 +22,7 @@ from ahttp._chunked import ChunkedDecoder
 from ahttp._cookie import parse_cookies, cookie_header
 from ahttp._dates import http_date, parse_http_date
 from ahttp._route import Router
+from ahttp._setup import add as route_add
 from ahttp import _static
 
 
@@ -657,12 +658,12 @@ def h_c():
 
 def make_router():
     r = Router()
-    r.add("GET", "/users/<name>", h_a)
-    r.add("GET", "/users/me", h_b)
-    r.add(["GET", "post"], "/items/<int:id>", h_c)
-    r.add("GET", "/files/<path:rest>", h_a)
-    r.add("PUT", "/things", h_b)
-    r.add("DELETE", "/things", h_c)
+    route_add(r, "GET", "/users/<name>", h_a)
+    route_add(r, "GET", "/users/me", h_b)
+    route_add(r, ["GET", "post"], "/items/<int:id>", h_c)
+    route_add(r, "GET", "/files/<path:rest>", h_a)
+    route_add(r, "PUT", "/things", h_b)
+    route_add(r, "DELETE", "/things", h_c)
     return r
 
 
@@ -711,7 +712,7 @@ def test_router_rejects_bad_patterns():
     r = Router()
     for path in ("no-slash", "/a/<path:p>/b", "/a/x<y>", "/a/<bad:y>", "/a/<>",
                  "/a/<id>/<id>", "/a/<int:n>/<path:n>"):
-        raises_value_error(r.add, "GET", path, h_a)
+        raises_value_error(route_add, r, "GET", path, h_a)
 
 
 def test_router_methods_for_options_asterisk():
