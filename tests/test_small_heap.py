@@ -30,6 +30,7 @@ import pytest
 
 from conftest import ROOT, VENV_BIN
 from rawhttp import RawConnection, get
+from websockets.sync.client import connect as ws_connect
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -139,3 +140,76 @@ def closing(port):
     with open("/proc/net/tcp") as f:
         rows = [line.split() for line in f.readlines()[1:]]
     return sum(1 for r in rows if r[1] == mine and r[3] == "08")
+
+
+# -- every feature at once ---------------------------------------------------------
+# tests/apps/every_feature.py: 14 routes (every return shape, HTTPResponse
+# with a body and streamed, sendfile, parameters, query, JSON and form
+# bodies, redirect, abort), an event stream, a WebSocket echo and static
+# files. .mpy files: passes from 160k (144k: one of the 10 clients at once
+# gets a 503), source: from 192k (176k: MemoryError while it starts); it
+# holds ~111 KB once serving (.mpy). Issue 18 asks for 96k and 160k.
+EVERY_HEAP = {"mpy": "176k", "source": "208k"}
+
+
+@pytest.fixture(scope="module", params=["mpy", "source"])
+def every(request, start_app_module, mpy_dir):
+    app = os.path.join(HERE, "apps", "every_feature.py")
+    extra = [mpy_dir] if request.param == "mpy" else []
+    return start_app_module(app, "micropython", heapsize=EVERY_HEAP[request.param],
+                            extra_path=extra)
+
+
+def exercise_every_feature(url, port):
+    """Each route of tests/apps/every_feature.py once, checked."""
+    with httpx.Client(base_url=url, timeout=10) as c:
+        assert c.get("/").text == "Hello, world!"
+        assert c.get("/json").json() == {"hello": "world", "n": [1, 2, 3]}
+        r = c.get("/tuple")
+        assert (r.status_code, r.text, r.headers["x-shape"]) == (201, "made", "tuple")
+        assert c.get("/bytes").content == b"\x00\x01\x02"
+        assert c.get("/response").text == "with a body"
+        assert c.get("/stream").text == "part 0\npart 1\npart 2\n"
+        with open(os.path.join(WWW, "readme.txt"), "rb") as f:
+            assert c.get("/file").content == f.read()
+        r = c.put("/items/7", json={"name": "seven"})
+        assert (r.status_code, r.json()) == (201, {"id": 7})
+        assert c.get("/items/7").json() == {"name": "seven"}
+        assert c.delete("/items/7").status_code == 204
+        r = c.get("/items/7")
+        assert r.status_code == 404 and "no such item" in r.text
+        r = c.post("/form?q=x", data={"name": "ahttp"})
+        assert r.json() == {"name": "ahttp", "q": "x"}
+        r = c.get("/old")
+        assert (r.status_code, r.headers["location"]) == (302, "/")
+        with c.stream("GET", "/events") as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            body = r.read().decode()
+        assert body.count("event: tick\n") == 3 and 'data: {"i": 2}' in body.replace(
+            '{"i":2}', '{"i": 2}'), body
+        with open(os.path.join(WWW, "index.html"), "rb") as f:
+            assert c.get("/static/").content == f.read()
+    with ws_connect("ws://127.0.0.1:%d/ws" % port, open_timeout=10) as ws:
+        for m in ("one", b"two", "three" * 100):
+            ws.send(m)
+            assert ws.recv(timeout=10) == m
+
+
+def test_every_feature_app(every):
+    # each feature twice (the second round after the first has cut up the
+    # heap), then 10 clients at once, then each feature again
+    exercise_every_feature(every.url, every.port)
+    exercise_every_feature(every.url, every.port)
+    conns = []
+    try:
+        for i in range(10):
+            c = RawConnection(every.port, timeout=10)
+            conns.append(c)
+            c.send(get("/json"))
+        statuses = [c.read_response().status for c in conns]
+    finally:
+        for c in conns:
+            c.close()
+    assert statuses == [200] * 10, (str(statuses), every.log()[-2000:])
+    exercise_every_feature(every.url, every.port)
+    assert every.alive(), every.log()[-2000:]
