@@ -298,3 +298,5 @@ class BroadcastCore:
         # sync one polls its cursor and needs nothing.
         pass
 
+
+_end = 1    # imported completely (see _compat.load)

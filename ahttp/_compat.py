@@ -5,25 +5,16 @@ no asyncio.
 """
 import sys
 
+# CPython's stand-ins are a module of their own: on a board, every name a
+# loaded module mentions is interned, run or not
 try:
     from micropython import const
-except ImportError:  # CPython
-    def const(x):
-        return x
-
+except ImportError:
+    from ._cpython import const
 try:
     from time import ticks_ms, ticks_diff, ticks_add
-except ImportError:  # CPython
-    import time as _time
-
-    def ticks_ms():
-        return int(_time.monotonic() * 1000)
-
-    def ticks_diff(a, b):
-        return a - b
-
-    def ticks_add(a, b):
-        return a + b
+except ImportError:
+    from ._cpython import ticks_ms, ticks_diff, ticks_add
 
 MICROPYTHON = sys.implementation.name == "micropython"
 
@@ -46,9 +37,7 @@ if MICROPYTHON:
 if hasattr(sys, "print_exception"):
     print_exception = sys.print_exception
 else:
-    def print_exception(exc, file=sys.stderr):
-        import traceback
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=file)
+    from ._cpython import print_exception
 
 
 def format_exception(exc):
@@ -99,23 +88,23 @@ def unload(name):
         pass
 
 
-def cold(obj, module, name):
-    """Attribute `name` of `obj` from `module`, which holds the class's
+def cold(self, module, name):
+    """Attribute `name` of `self` from `module`, which holds the class's
     rarely used code and is imported on first use.
 
     On a board every resident function costs heap (~400 bytes here), so a
     class keeps its hot methods and answers the rest from `__getattr__`
     through this. `module` is a name in ahttp (see load()); in it,
-    `get_NAME(obj)` computes an attribute;
-    `NAME(obj, ...)` is a method.
+    `get_NAME(self)` computes an attribute;
+    `NAME(self, ...)` is a method.
     """
     if name[:2] == "__":
         raise AttributeError(name)
     mod = load(module)
     f = getattr(mod, "get_" + name, None)
     if f is not None:
-        return f(obj)
+        return f(self)
     f = getattr(mod, name, None)
     if f is None:
-        raise AttributeError("%s has no attribute %s" % (type(obj).__name__, name))
-    return lambda *a, **k: f(obj, *a, **k)
+        raise AttributeError("%s has no attribute %s" % (type(self).__name__, name))
+    return lambda *a, **k: f(self, *a, **k)

@@ -118,7 +118,7 @@ if MICROPYTHON:
                     writer.deadline = writer.drainer = None
 
 
-def static_handler(app, prefix, opts, respond):
+def _static_handler(app, prefix, opts, respond):
     """The async driver's handler that app.static() mounts (respond:
     _static.respond)."""
     Response = app.Response

@@ -6,23 +6,21 @@ loads it again. No I/O here but start()'s listening socket.
 """
 from ._compat import load, unload, MICROPYTHON
 
-_METHODS = " GET HEAD POST PUT DELETE OPTIONS PATCH TRACE CONNECT "
-
 
 def route(app, method, path, name, extension):
     if path is None:
         method, path = "GET", method
 
-    def deco(handler):
+    def route(handler):     # (a name interned already)
         app.add_route(method, path, handler, name, extension)
         return handler
-    return deco
+    return route
 
 
 def add_route(app, method, path, handler, name, extension):
     methods = (method,) if type(method) is str else method
     for m in methods:
-        if " %s " % m.upper() not in _METHODS:
+        if " %s " % m.upper() not in " GET HEAD POST PUT DELETE OPTIONS PATCH TRACE CONNECT ":
             load("_mistakes").check_method(m, path, extension)
     if app._plain_module is not None and not (
             type(handler).__name__ == "generator"      # MicroPython's async def
@@ -66,7 +64,7 @@ def static(app, prefix, directory, index, max_age, gzip):
     return handler
 
 
-# -- the route table (_route.Router) ---------------------------------------
+# -- the route table (_app.Router) ------------------------------------------
 
 def _compile(path):
     """Split a pattern into segments: a str is literal, a tuple is
@@ -132,45 +130,42 @@ def add(router, methods, path, handler):
 
 # -- the async driver's start ------------------------------------------------
 
-async def start(app, a, host, port, ssl):
+async def start(app, asyncio, host, port, ssl):
     import sys
-    app._stopped = a.Event()
+    app._stopped = asyncio.Event()
     app._stopping = False      # (started again after a stop())
-    if not hasattr(a.StreamReader, "readinto"):
+    if not hasattr(asyncio.StreamReader, "readinto"):
         app._rmv = None
     srv = None
     if MICROPYTHON:
         # (its stream module by its loaded name: asyncio.stream, or
         # uasyncio.stream on MicroPython 1.20, see server._import_asyncio)
-        srv = getattr(sys.modules.get(a.__name__ + ".stream"), "Server", None)
-        loop = a.get_event_loop()
+        srv = getattr(sys.modules.get(asyncio.__name__ + ".stream"), "Server", None)
+        loop = asyncio.get_event_loop()
         if getattr(loop, "get_exception_handler", lambda: None)() is None:
             loop.set_exception_handler(app._unretrieved)
     if srv is not None and hasattr(srv, "_serve"):
-        app._server = await _mp_listen(app, a, srv(), host, port, ssl)
+        # MicroPython: asyncio's socket setup with the server's accept
+        # loop, which survives allocation failures (server._accept_loop)
+        import socket
+        from .server import _accept_loop
+        ai = socket.getaddrinfo(host, port)[0]
+        s = socket.socket()
+        s.setblocking(False)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(ai[-1])
+        s.listen(app.backlog)
+        srv = srv()
+        srv.state = False
+        srv.task = asyncio.create_task(_accept_loop(s, app, ssl))
+        await asyncio.sleep_ms(0)
+        app._server = srv
     else:
-        app._server = await a.start_server(app._serve, host, port,
-                                           backlog=app.backlog, ssl=ssl)
-    app._watchdog = a.create_task(app._watch())
+        app._server = await asyncio.start_server(app._serve, host, port,
+                                                 backlog=app.backlog, ssl=ssl)
+    app._watchdog = asyncio.create_task(app._watch())
     serving()
     return app._server
-
-
-async def _mp_listen(app, a, srv, host, port, ssl):
-    # MicroPython: asyncio's socket setup with the server's accept loop,
-    # which survives allocation failures (see server._accept_loop).
-    import socket
-    ai = socket.getaddrinfo(host, port)[0]
-    s = socket.socket()
-    s.setblocking(False)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(ai[-1])
-    s.listen(app.backlog)
-    srv.state = False
-    from .server import _accept_loop
-    srv.task = a.create_task(_accept_loop(s, app, ssl))
-    await a.sleep_ms(0)
-    return srv
 
 
 def serving():

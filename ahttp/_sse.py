@@ -16,13 +16,13 @@ class SSEError(ValueError):
     NUL in `id`, bad `retry`)."""
 
 
-def _text(value, what):
+def _text(value, name):
     if isinstance(value, bytes):
         value = str(value, "utf-8")
     elif not isinstance(value, str):
         value = str(value)
     if "\n" in value or "\r" in value:
-        raise SSEError(what + " must not contain CR or LF")
+        raise SSEError(name + " must not contain CR or LF")
     return value
 
 
@@ -108,7 +108,7 @@ def encode_comment(text=""):
     return ("".join(": " + line + "\n" for line in _lines(text)) + "\n").encode()
 
 
-def stream_headers(extra=None):
+def stream_headers(headers=None):
     """The response headers of an event stream, as (name, value) pairs.
 
     Close-delimited on purpose: the connection carries nothing but this
@@ -116,26 +116,26 @@ def stream_headers(extra=None):
     client in the same write (no chunk sizes for a proxy to buffer on).
     `X-Accel-Buffering: no` stops nginx from buffering it.
     """
-    headers = [("Content-Type", "text/event-stream"),
-               ("Cache-Control", "no-cache"),
-               ("Connection", "close"),
-               ("X-Accel-Buffering", "no")]
-    if extra:
-        items = extra.items() if hasattr(extra, "items") else extra
+    out = [("Content-Type", "text/event-stream"),
+           ("Cache-Control", "no-cache"),
+           ("Connection", "close"),
+           ("X-Accel-Buffering", "no")]
+    if headers:
+        items = headers.items() if hasattr(headers, "items") else headers
         for name, value in items:
-            headers.append((name, value))
-    return headers
+            out.append((name, value))
+    return out
 
 
-def encode_stream_head(extra=None):
-    if not extra:
+def encode_stream_head(headers=None):
+    if not headers:
         # encode_head(200, stream_headers()) as a literal: one constant
         # object, no allocation per stream (test_sse_unit checks they
         # agree); not a const(): v1.11 (WiPy) takes only integers there
         return (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                 b"Cache-Control: no-cache\r\nConnection: close\r\n"
                 b"X-Accel-Buffering: no\r\n\r\n")
-    return encode_head(200, stream_headers(extra))
+    return encode_head(200, stream_headers(headers))
 
 
 def last_event_id(request):

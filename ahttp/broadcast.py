@@ -349,3 +349,5 @@ class Broadcaster(BroadcastCore):
         finally:
             self._timer = None
 
+
+_end = 1    # imported completely (see _compat.load)

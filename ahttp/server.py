@@ -1,8 +1,8 @@
 """The asyncio driver: accept connections, run the keep-alive loop, move
 bytes between sockets and the sans-IO core.
 
-It decides nothing about HTTP itself (that is _http, _route, _response,
-_app); it reads, writes and waits. asyncio is imported when the server
+It decides nothing about HTTP itself (that is _http, _app, _response,
+_static); it reads, writes and waits. asyncio is imported when the server
 starts, not when ahttp is imported. Timeouts cost no task per read: one
 watchdog task cancels connections whose deadline has passed.
 """
@@ -370,8 +370,8 @@ class HTTPServer(AppCore):
         # now, while the heap still has a contiguous block for it
         self._rmv = memoryview(bytearray(self.limits.read_size)) if MICROPYTHON else None
 
-    def _static_handler(self, prefix, opts, respond):
-        return load("_file").static_handler(self, prefix, opts, respond)
+    def _static_handler(self, *args):
+        return load("_file")._static_handler(self, *args)
 
     def __getattr__(self, name):
         # run_in_thread, the busy and lingering closes, error answers:
@@ -478,7 +478,7 @@ class HTTPServer(AppCore):
 
     # -- one connection ---------------------------------------------------
 
-    async def _serve(self, rstream, wstream):
+    async def _serve(self, reader, writer):
         """One connection, from accept to close: its keep-alive loop. Whatever
         happens in it (a bug, a full heap, the client vanishing), the socket
         is closed and the server goes on. After each response the core's
@@ -498,10 +498,10 @@ class HTTPServer(AppCore):
         try:
             if MICROPYTHON:
                 try:   # IPPROTO_TCP, TCP_NODELAY: a response in several writes
-                    wstream.s.setsockopt(6, 1, 1)   # must not wait for delayed ACKs
+                    writer.s.setsockopt(6, 1, 1)   # must not wait for delayed ACKs
                 except Exception:
                     pass
-            st = Stream(rstream, wstream, self, asyncio.current_task())
+            st = Stream(reader, writer, self, asyncio.current_task())
             self._conns[st] = True
             if len(self._conns) > self.limits.max_connections:
                 await self._busy(st)
@@ -512,7 +512,7 @@ class HTTPServer(AppCore):
             # MicroPython streams send at once in write() and keep only what
             # the socket refused in out_buf: nothing there, nothing to drain
             # (the next read yields to other tasks anyway)
-            has_out_buf = getattr(wstream, "out_buf", None) is not None
+            has_out_buf = getattr(writer, "out_buf", None) is not None
             while True:
                 try:
                     head = await st.read_head()
@@ -557,9 +557,9 @@ class HTTPServer(AppCore):
                         if enc[2] is not None:
                             st.write(enc[2])
                         st.status = enc[3]
-                        if not has_out_buf or wstream.out_buf:
+                        if not has_out_buf or writer.out_buf:
                             st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
-                            await wstream.drain()
+                            await writer.drain()
                         st.deadline = None
                         if self.access_log is not None:
                             self.access(request, st)
@@ -581,12 +581,12 @@ class HTTPServer(AppCore):
             v = e
         finally:
             # (v, the verdict or the exception, then what is left to wait)
-            v = self._end(st, wstream, v)
+            v = self._end(st, writer, v)
             if v is not None:
                 await v
             self._conns.pop(st, None)
 
-    def _end(self, st, wstream, v):
+    def _end(self, st, writer, v):
         # The end of a connection (_serve's finally): v is its verdict, or
         # the exception that ended its loop, answered here if nothing was
         # sent yet. What needs no wait is done here, in a plain call, which
@@ -605,7 +605,7 @@ class HTTPServer(AppCore):
                 # retry; any other failure to answer: 500. A client always
                 # gets an answer.
                 try:
-                    wstream.write(BUSY if isinstance(e, MemoryError) else FAIL)
+                    writer.write(BUSY if isinstance(e, MemoryError) else FAIL)
                     v = verdict(None, False)
                 except Exception:
                     pass
@@ -631,34 +631,34 @@ class HTTPServer(AppCore):
             if st.task is None:
                 return None             # detached: not ours to close
         if _io_queue is not None:
-            _dequeue(getattr(wstream, "s", None))   # (ahttp.testing's has none)
+            _dequeue(getattr(writer, "s", None))   # (ahttp.testing's has none)
         try:
-            if type(wstream) is asyncio.StreamReader:
+            if type(writer) is asyncio.StreamReader:
                 # MicroPython's stream, whose wait_closed() is a bare close
                 # behind a coroutine: closed here, the TCP socket under TLS
                 # too (see _accept_loop). Without TLS a lingering close goes
                 # to a free slot, which the watchdog reads (see _refuse):
                 # this connection's memory is freed now.
-                raw = getattr(wstream, "raw", None)
+                raw = getattr(writer, "raw", None)
                 if v != _LINGER:
                     if raw is not None:
                         raw.close()
-                    wstream.s.close()
+                    writer.s.close()
                     return None
                 if raw is None and self._rmv is not None:
                     if None not in self._refused:
-                        return _park(self, wstream.s)   # every slot taken
-                    _refuse(self._refused, wstream.s, False, None)
+                        return _park(self, writer.s)   # every slot taken
+                    _refuse(self._refused, writer.s, False, None)
                     # (a client that has sent all and closed its side is
                     # closed now, not at the watchdog's next round)
                     _drop_refused(self._refused, self._rmv)
                     return None
             # a lingering read, a close that waits (CPython): _server_cold
-            return self._linger(st, wstream, v)
+            return self._linger(st, writer, v)
         except Exception:       # (no heap for that coroutine) closed unread
             try:
-                wstream.s.close()
-                wstream.raw.close()     # (TLS; else AttributeError)
+                writer.s.close()
+                writer.raw.close()     # (TLS; else AttributeError)
             except Exception:
                 pass
         return None
@@ -767,7 +767,7 @@ async def _park(app, s):
     _drop_refused(app._refused, app._rmv)
 
 
-def _run(c):
+def _run(coro):
     # MicroPython: the coroutine of a connection's task, around _serve's.
     # A finished task stays referenced for a while: the scheduler keeps
     # stale links to tasks it ran (its queue's links are not cleared when
@@ -777,7 +777,7 @@ def _run(c):
     # WebSocket's: 2.6 KB). When _serve returns, this frame's one reference
     # to it is replaced by its result: such a task then holds a few bytes.
     # (A generator: no try block, one slot fewer than an async def.)
-    c = yield from c
+    coro = yield from coro
 
 
 def _refuse(buf, s, ssl, data=BUSY):

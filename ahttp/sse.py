@@ -13,7 +13,7 @@ holds none of the broadcasting code.
     feed.publish({"t": 21.5}, event="reading")      # from any task, no await
     await feed.serve(reader, writer)                 # in a route handler
 """
-from ahttp._compat import ticks_ms, ticks_diff, const
+from ahttp._compat import ticks_ms, ticks_diff, const, load
 from ahttp._sse import (SSEError, encode_event, encode_comment, encode_stream_head,
                         last_event_id)
 from ahttp._response import BUSY
@@ -31,8 +31,7 @@ def __getattr__(name):
     # for a name the module lacks), then bound here like any other name.
     if name not in ("Broadcaster", "Full", "Lagged"):
         raise AttributeError(name)
-    import ahttp.broadcast
-    v = getattr(ahttp.broadcast if name == "Broadcaster" else ahttp._broadcast, name)
+    v = getattr(load("broadcast" if name == "Broadcaster" else "_broadcast"), name)
     globals()[name] = v
     return v
 

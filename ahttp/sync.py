@@ -3,7 +3,7 @@
 
 It only moves bytes and waits: parsing, routing, error pages, return values,
 response framing, static plans, SSE and WebSocket framing are the shared
-core's (_http, _route, _app, _response, _body, _static, _sse, _ws). Never
+core's (_http, _app, _response, _body, _static, _sse, _ws). Never
 import asyncio here, nor anything that does: on such a port this module is
 the whole server.
 

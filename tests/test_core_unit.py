@@ -21,7 +21,7 @@ from ahttp._query import unquote, parse_qs, parse_qsl
 from ahttp._chunked import ChunkedDecoder
 from ahttp._cookie import parse_cookies, cookie_header
 from ahttp._dates import http_date, parse_http_date
-from ahttp._route import Router
+from ahttp._app import Router
 from ahttp._setup import add as route_add
 from ahttp import _static
 
