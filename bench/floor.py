@@ -8,8 +8,8 @@ The byte after "GET /" picks the canned behaviour, so the other benchmark
 cases have a floor too: `/s...` the SSE fan-out (one task per client, a
 ring of encoded events, a producer publishing one event per scheduler
 pass), `/w...` a WebSocket echo (handshake, frame parse, unmask, echo),
-`/es?n=N[&f=1]` N SSE events written and drained one by one (with
-`event:` and `id:` fields when f=1), `/static/NAME` a file from
+`/es`, `/esf`, `/esm` 2,000 SSE events written and drained one by one
+(`/esf` with `event:` and `id:` fields, `/esm` two `data:` lines each), `/static/NAME` a file from
 BENCH_STATIC streamed in 4 KB reads,
 `/_mem` the heap after gc.collect(), `/_produce?on=1|0` starts and stops
 the SSE producer. Everything else is the canned hello response.
@@ -131,21 +131,16 @@ async def sse(w):
 
 
 async def events(w, target):
-    # /es?n=N[&f=1]: N events written one by one, each drained (what a
+    # /es, /esf, /esm: N events written one by one, each drained (what a
     # handler looping over EventSource.send does), then the end of stream
-    q = target.split(b"?", 1)[1] if b"?" in target else b""
-    n = 2000
-    fields = False
-    for kv in q.split(b"&"):
-        if kv.startswith(b"n="):
-            n = int(kv[2:])
-        elif kv == b"f=1":
-            fields = True
+    kind = target[3:4]
     w.write(SSE_HEAD)
     await w.drain()
-    for i in range(n):
-        if fields:
+    for i in range(2000):
+        if kind == b"f":
             w.write(b"event: tick\nid: %d\ndata: event %d\n\n" % (i, i))
+        elif kind == b"m":
+            w.write(b"data: event %d\ndata: second line\n\n" % i)
         else:
             w.write(b"data: event %d\n\n" % i)
         await w.drain()

@@ -20,8 +20,16 @@ def _request(path, close=False):
 
 async def _read_response(reader):
     """(status, body, server_closes) of one response; raises on EOF."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.split(b"\r\n")
+    # line by line: one peer ends its head lines with a bare LF
+    lines = []
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise asyncio.IncompleteReadError(b"", None)
+        line = line.rstrip(b"\r\n")
+        if not line:
+            break
+        lines.append(line)
     status = int(lines[0].split(b" ", 2)[1])
     length = None
     closes = False
@@ -80,6 +88,15 @@ def http_load(port, path, conns, duration, close=False):
     return asyncio.run(_http_load(port, path, conns, duration, close))
 
 
+def _split_head(data):
+    """(head, separator, body), the head's lines split on CRLF or bare LF."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    lf = data.find(b"\n\n")
+    if lf >= 0 and (not sep or lf < len(head)):
+        head, sep, body = data[:lf], b"\n\n", data[lf + 2:]
+    return head.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), sep, body
+
+
 def http_get(port, path, timeout=5.0):
     """(status, body) of one GET on a fresh connection (Connection: close)."""
     s = socket.create_connection((HOST, port), timeout=timeout)
@@ -91,13 +108,15 @@ def http_get(port, path, timeout=5.0):
             if not chunk:
                 break
             data += chunk
-            head, sep, body = data.partition(b"\r\n\r\n")
+            head, sep, body = _split_head(data)
             if sep:
                 for line in head.split(b"\r\n")[1:]:
                     n, _, v = line.partition(b":")
                     if n.strip().lower() == b"content-length" and len(body) >= int(v):
                         return int(head.split(b" ", 2)[1]), body[:int(v)]
-        head, _, body = data.partition(b"\r\n\r\n")
+        head, _, body = _split_head(data)
+        if not head.startswith(b"HTTP/"):
+            raise OSError("no HTTP response: %r" % data[:60])
         return int(head.split(b" ", 2)[1]), body
     finally:
         s.close()
@@ -279,7 +298,7 @@ async def _sse_loop(port, clients, duration, path):
     return rate
 
 
-def sse_loop(port, clients, duration, path="/es?n=2000"):
+def sse_loop(port, clients, duration, path="/es"):
     """Events/s received by `clients` clients together, each opening stream
     after stream of a fixed number of events (the server's handler loops
     over EventSource.send, then returns)."""

@@ -1,13 +1,19 @@
-"""ahttp against microdot and the bare-asyncio floor, side by side, in one run.
+"""ahttp against microdot, the small MicroPython servers and the bare-asyncio
+floor, side by side, in one run.
 
-    .venv/bin/python bench/run.py            # the full run (about 12 minutes)
-    .venv/bin/python bench/run.py --smoke    # a few seconds per case (CI)
+    .venv/bin/python bench/run.py            # the full run (about 28 minutes)
+    .venv/bin/python bench/run.py --smoke    # a fraction of a second per case (CI)
 
-Every throughput case runs every server (floor, ahttp, microdot) under
-MicroPython and under CPython, interleaved, `--repeats` times; each figure
-is the median, and each ratio is the median of the per-repeat ratios, so
-the load of a shared machine cancels out. Memory is measured from inside
-the server process (a /_mem route returning gc.mem_alloc() after
+    BENCH_TINYWEB=DIR BENCH_ERIKDELANGE=DIR BENCH_AIOWEBSERVER=DIR \
+        .venv/bin/python bench/run.py        # with the peers' clones
+
+Every throughput case runs every server (floor, ahttp, microdot; the peers
+under MicroPython) interleaved, `--repeats` times; each figure is the
+median, and each ratio is the median of the per-repeat ratios, so the load
+of a shared machine cancels out. The peers (tinyweb, erikdelange's
+ahttpserver, aiowebserver) run from clones named by their environment
+variables; one that is absent gets a line saying so and no column. Memory
+is measured from inside the server process (gc.mem_alloc() after
 gc.collect()); the smallest heap is searched with `-X heapsize`.
 
 Writes OUT/latest.md (the run's date and machine are in it) and the
@@ -21,6 +27,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -64,26 +71,13 @@ THROUGHPUT = [
     ("ttfe1", "SSE time to first event, 1 client", "ms", False),
     ("ttfe10", "SSE time to first event, 10 clients (median)", "ms", False),
     ("ttfe50", "SSE time to first event, 50 clients (median)", "ms", False),
-    ("shape_dict", "`return {\"hello\": \"world\"}`, keep-alive, 10 connections", "req/s", True),
-    ("shape_tuple", "`return body, 200, {\"Content-Type\": ...}`, keep-alive, 10 connections",
-     "req/s", True),
-    ("shape_resp", "`await HTTPResponse(..., body=...).send(writer)`, keep-alive, "
-     "10 connections", "req/s", True),
-    ("shape_stream", "`HTTPResponse` head, then `writer.write()` x2, keep-alive, "
-     "10 connections", "req/s", True),
-    ("shape_file", "`HTTPResponse` head, then `sendfile()` of 14 B, keep-alive, "
-     "10 connections", "req/s", True),
-    ("es1", "`EventSource.send()` loop, 2,000 events per stream, 1 client", "events/s", True),
-    ("es10", "`EventSource.send()` loop, 2,000 events per stream, 10 clients", "events/s",
-     True),
-    ("esf1", "`EventSource.send(..., event=, id=)` loop, 1 client", "events/s", True),
-    ("esf10", "`EventSource.send(..., event=, id=)` loop, 10 clients", "events/s", True),
     ("ws16", "WebSocket echo, 16 B messages", "msg/s", True),
     ("ws4k", "WebSocket echo, 4 KB messages", "msg/s", True),
     ("static", "Static file, 1 MB", "MB/s", True),
 ]
 
 MEMORY = [
+    ("heap_app_py", "Heap after import + 10-route app (.py)", "KB"),
     ("heap_app", "Heap after import + 10-route app (.mpy)", "KB"),
     ("heap_app_romfs", "Heap after import + 10-route app (ROMFS)", "KB"),
     ("heap_app_wasm32", "Heap after import + 10-route app (.mpy, 32-bit WebAssembly port)", "KB"),
@@ -99,37 +93,165 @@ MEMORY = [
     ("code_mpy_full", "Code imported, + SSE, WebSocket, static (.mpy)", "bytes"),
 ]
 
+# the hello + SSE app (bench/apps/*_hello_sse.py and each peer's app):
+# ahttp, microdot and the peers, MicroPython only
+HS_MEMORY = [
+    ("hs_heap_py", "Heap after import + hello + SSE app (.py)", "KB"),
+    ("hs_heap_mpy", "Heap after import + hello + SSE app (.mpy)", "KB"),
+    ("hs_heap_romfs", "Heap after import + hello + SSE app (ROMFS)", "KB"),
+    ("hs_min_heap_py", "Smallest -X heapsize serving sequential + 10 concurrent GETs, "
+     "hello + SSE app (.py)", "KB"),
+    ("hs_min_heap_mpy", "Smallest -X heapsize serving sequential + 10 concurrent GETs, "
+     "hello + SSE app (.mpy)", "KB"),
+    ("hs_code_py", "Code loaded after serving /hello and one SSE stream (.py)", "bytes"),
+    ("hs_code_mpy", "Code loaded after serving /hello and one SSE stream (.mpy)", "bytes"),
+]
+
 # rows of an ahttp option that the others' figures of another row compare
 # with: the floor and microdot leave TCP_NODELAY off (the socket default)
 BASE_ROW = {"sse10n": "sse10"}
 
-# what users write (bench/apps/ahttp_app.py, BENCH_FEATURES=shapes): path
-# per row; the floor answers each with its canned hello (the es rows: its
-# loop of written and drained events); microdot has no such routes
-SHAPES = {"shape_dict": "/s/dict", "shape_tuple": "/s/tuple", "shape_resp": "/s/resp",
-          "shape_stream": "/s/stream", "shape_file": "/s/file"}
-EVENT_LOOPS = {"es1": (1, "/es?n=2000"), "es10": (10, "/es?n=2000"),
-               "esf1": (1, "/es?n=2000&f=1"), "esf10": (10, "/es?n=2000&f=1")}
-NO_MICRODOT = set(SHAPES) | set(EVENT_LOOPS)
+# -- what users write ---------------------------------------------------------------
+# Each return shape at four connection modes; the floor answers every shape
+# with its canned hello, so a shape's ratio is to the floor's GET /hello of
+# the same mode and repeat, and `return "str"` is the GET /hello row itself.
+MODES = [("ka1", "keep-alive, 1 conn.", False, 1), ("ka10", "keep-alive, 10 conn.", False, 10),
+         ("close1", "close, 1 conn.", True, 1), ("close10", "close, 10 conn.", True, 10)]
+SHAPES = [
+    ("str", "`return \"Hello, world!\"`", "/hello"),
+    ("dict", "`return {\"hello\": \"world\"}`", "/s/dict"),
+    ("list", "`return [\"hello\", \"world\"]`", "/s/list"),
+    ("bytes", "`return b\"Hello, world!\"`", "/s/bytes"),
+    ("status", "`return body, 200`", "/s/status"),
+    ("headers", "`return body, {\"Content-Type\": ...}`", "/s/headers"),
+    ("tuple", "`return body, 200, {\"Content-Type\": ...}`", "/s/tuple"),
+    ("resp", "`await HTTPResponse(..., body=...).send(writer)`", "/s/resp"),
+    ("stream", "`HTTPResponse` head, then `writer.write()` x2", "/s/stream"),
+    ("file", "`HTTPResponse` head, then `sendfile()` of 14 B", "/s/file"),
+]
+# EventSource.send loops, 2,000 events a stream, a stream after another:
+# (key prefix, label, path)
+EVENT_LOOPS = [
+    ("es", "`EventSource.send(data)` loop", "/es"),
+    ("esf", "`EventSource.send(data, event=, id=)` loop", "/esf"),
+    ("esm", "`EventSource.send()` loop, two-line data", "/esm"),
+]
+ES_CLIENTS = (1, 10, 50)
+# a smoke run measures each shape and loop once, at these (it checks that
+# every route still answers, not figures)
+SMOKE_MODES = ("ka10",)
+SMOKE_CLIENTS = (10,)
+BROADCAST = [("sse1", "`Broadcaster` fan-out, 1 client"),
+             ("sse10", "`Broadcaster` fan-out, 10 clients"),
+             ("sse50", "`Broadcaster` fan-out, 50 clients")]
 
-# (row, compared with, threshold, kind): kind "ratio" = ahttp/floor >= t,
-# "max" = ahttp value <= t (in the row's unit)
-TARGETS = {
-    "hello_ka10": ("ratio", 0.5, "≥ 0.5 × floor"),
-    "hello_close10": ("ratio", 0.5, "≥ 0.5 × floor"),
-    "sse10": ("ratio", 0.9, "≥ 0.9 × floor"),
-    "heap_app": ("max", 20.0, "≤ 20 KB"),
-    "min_heap_mpy": ("max", 32, "≤ 32k"),
-}
+
+def user_rows():
+    """(key, label, unit) of the what-users-write table, in order."""
+    rows = []
+    for shape, label, _ in SHAPES:
+        for mode, mlabel, _, _ in MODES:
+            rows.append(("u_%s_%s" % (shape, mode), "%s, %s" % (label, mlabel), "req/s"))
+    for prefix, label, _ in EVENT_LOOPS:
+        for n in ES_CLIENTS:
+            rows.append(("%s%d" % (prefix, n), "%s, %d client%s" % (
+                label, n, "" if n == 1 else "s"), "events/s"))
+    for key, label in BROADCAST:
+        rows.append((key, label, "events/s"))
+    return rows
+
+
+USER_ROWS = user_rows()
+# a shape's floor figure: the floor's GET /hello at the same mode
+FLOOR_ROW = {"u_%s_%s" % (shape, mode): "hello_" + mode
+             for shape, _, _ in SHAPES for mode, _, _, _ in MODES}
+
+# -- the peers (small MicroPython servers, never committed here) --------------------
+# name, environment variable (a clone's directory), package, header, what
+# its app serves (the shapes and event loops; its hello is `return "str"`)
+PEERS = [
+    ("tinyweb", "BENCH_TINYWEB", "tinyweb", "tinyweb",
+     {"str", "stream", "file", "es", "esf", "esm"}),
+    ("erikdelange", "BENCH_ERIKDELANGE", "ahttpserver", "ahttpserver",
+     {"str", "stream", "file", "es", "esf"}),
+    ("aiowebserver", "BENCH_AIOWEBSERVER", "aiowebserver", "aiowebserver",
+     {"str", "stream", "file", "es", "esf"}),
+]
+PEER_NAMES = [p[0] for p in PEERS]
+HEADER = {"floor": "floor", "ahttp": "ahttp", "ahttp-sync": "ahttp-sync",
+          "microdot": "microdot"}
+HEADER.update((p[0], p[3]) for p in PEERS)
+# microdot writes multi-line data as one data: line (the client keeps only
+# the first line), so it has no two-line row
+MICRODOT_CAN = {shape for shape, _, _ in SHAPES} | {"es", "esf"}
+
+
+def can_serve(server, key):
+    """Whether `server` has a route for the what-users-write row `key`."""
+    if key.startswith("u_"):
+        kind = key.split("_")[1]
+    elif key.startswith("sse"):
+        return server in ("floor", "ahttp", "microdot")
+    else:
+        kind = key.rstrip("0123456789")
+    if server in ("floor", "ahttp"):
+        return True
+    if server == "microdot":
+        return kind in MICRODOT_CAN
+    for name, _, _, _, can in PEERS:
+        if name == server:
+            return kind in can
+    return False
+
+
+# targets (issue 18): (kind, threshold, text); "ratio": X ÷ floor >= t,
+# "max": value <= t (in the row's unit), "microdot": value <= microdot's
+TARGETS = {}
+for _shape, _, _ in SHAPES:
+    for _mode in ("ka10", "close10"):
+        TARGETS["u_%s_%s" % (_shape, _mode)] = ("ratio", 0.6, "≥ 0.6")
+for _prefix, _, _ in EVENT_LOOPS:
+    for _n in (1, 10):
+        TARGETS["%s%d" % (_prefix, _n)] = ("ratio", 0.8, "≥ 0.8")
+for _key, _ in BROADCAST:
+    TARGETS[_key] = ("ratio", 1.0, "≥ 1.0")
+TARGETS.update({
+    "hs_heap_mpy": ("max", 30.0, "≤ 30 KB"),
+    "hs_min_heap_mpy": ("max", 48, "≤ 48k"),
+    "heap_app": ("microdot", None, "≤ microdot"),
+    "heap_app_romfs": ("microdot", None, "≤ microdot"),
+})
 
 HEAP_STEPS = [12, 16, 20, 24, 28, 32, 40, 48, 56, 64, 72, 80, 88, 96, 112, 128, 160, 192, 256]
-HEAP_STEPS_SMOKE = [32, 128, 256]
+HEAP_STEPS_SMOKE = [256]
 
 
 # -- preparing the code trees -----------------------------------------------------
 
-def prepare(tmp):
-    """tmp/py (sources), tmp/mpy (compiled), tmp/static/big.bin."""
+def find_peers():
+    """({name: package directory} of the peers present, [a line for each
+    one absent]); each peer's clone is named by its environment variable."""
+    present, absent = {}, []
+    for name, var, pkg, header, _ in PEERS:
+        path = os.environ.get(var)
+        if not path:
+            absent.append("%s: absent (%s is not set): no %s column"
+                          % (header, var, header))
+            continue
+        for cand in (os.path.join(path, pkg), path):
+            if os.path.exists(os.path.join(cand, "__init__.py")) \
+                    and os.path.basename(os.path.normpath(cand)) == pkg:
+                present[name] = cand
+                break
+        else:
+            absent.append("%s: absent (%s=%s has no %s/ package): no %s column"
+                          % (header, var, path, pkg, header))
+    return present, absent
+
+
+def prepare(tmp, peers=None):
+    """tmp/py (sources), tmp/mpy (compiled), tmp/static/big.bin; `peers`
+    ({name: package dir}) are copied beside ahttp and microdot."""
     import build_mpy
     static = os.path.join(tmp, "static")
     os.makedirs(static)
@@ -147,14 +269,27 @@ def prepare(tmp):
     shutil.copytree(src, os.path.join(py, "microdot"),
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyi",
                                                   "py.typed"))
-    for name in ("ahttp_app", "microdot_app", "ahttp_sync_app"):
+    apps = ["ahttp_app", "microdot_app", "ahttp_sync_app", "ahttp_hello_sse",
+            "microdot_hello_sse"]
+    for name, src in sorted((peers or {}).items()):
+        shutil.copytree(src, os.path.join(py, os.path.basename(os.path.normpath(src))),
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        apps.append(name + "_app")
+        if name == "tinyweb":
+            # the unix port freezes no logging module; a directory of its
+            # own, on MicroPython's path only (CPython's asyncio imports
+            # the real one)
+            os.makedirs(os.path.join(py, SHIM))
+            shutil.copy(os.path.join(BENCH, "apps", "shim_logging.py"),
+                        os.path.join(py, SHIM, "logging.py"))
+    for name in apps:
         shutil.copy(os.path.join(BENCH, "apps", name + ".py"),
                     os.path.join(py, "bench_%s.py" % name))
     shutil.copy(os.path.join(BENCH, "floor.py"), os.path.join(py, "bench_floor.py"))
     build_mpy.build(mpy, root=ROOT, quiet=True)
     cross = build_mpy.mpy_cross_cmd()
     for dirpath, _, files in os.walk(py):
-        if dirpath.startswith(os.path.join(py, "ahttp")):
+        if (dirpath + os.sep).startswith(os.path.join(py, "ahttp") + os.sep):
             continue
         for fn in files:
             if not fn.endswith(".py"):
@@ -171,6 +306,9 @@ def prepare(tmp):
             "microdot_version": getattr(microdot, "__version__", None)}
 
 
+SHIM = "_shim"     # stand-ins a peer needs on the unix port (bench/apps/shim_*.py)
+
+
 def has_sync():
     return os.path.exists(os.path.join(ROOT, "ahttp", "sync.py"))
 
@@ -178,7 +316,16 @@ def has_sync():
 # -- servers ------------------------------------------------------------------------
 
 MODULES = {"floor": "bench_floor", "ahttp": "bench_ahttp_app",
-           "microdot": "bench_microdot_app", "ahttp-sync": "bench_ahttp_sync_app"}
+           "microdot": "bench_microdot_app", "ahttp-sync": "bench_ahttp_sync_app",
+           "ahttp-hs": "bench_ahttp_hello_sse", "microdot-hs": "bench_microdot_hello_sse"}
+MODULES.update((name, "bench_%s_app" % name) for name in PEER_NAMES)
+# the hello + SSE app of each server of the memory table (a peer's app
+# without BENCH_FEATURES is its hello + SSE app)
+HELLO_SSE = {"ahttp": "ahttp-hs", "microdot": "microdot-hs"}
+# the package whose modules count as a server's code
+PACKAGE = {"floor": "bench_floor", "ahttp": "ahttp", "ahttp-sync": "ahttp",
+           "microdot": "microdot"}
+PACKAGE.update((p[0], p[2]) for p in PEERS)
 
 
 class Server:
@@ -200,14 +347,15 @@ class Server:
             if build == "romfs":
                 # everything in one ROMFS image (tools/romfs_run.py), its
                 # bytecode run in place as from a board's flash
-                env["MICROPYPATH"] = ".frozen"
+                env["MICROPYPATH"] = ".frozen:/rom/" + SHIM
                 cmd += [os.path.join(ROOT, "tools", "romfs_run.py"), env_info["romfs"],
                         "-m", mod]
             elif build == "mpy":
-                env["MICROPYPATH"] = env_info["mpy"] + ":.frozen"
+                env["MICROPYPATH"] = "%s:%s/%s:.frozen" % (env_info["mpy"], env_info["mpy"],
+                                                          SHIM)
                 cmd += ["-m", mod]
             else:
-                env["MICROPYPATH"] = env_info["py"] + ":.frozen"
+                env["MICROPYPATH"] = "%s:%s/%s:.frozen" % (env_info["py"], env_info["py"], SHIM)
                 cmd += [os.path.join(env_info["py"], mod + ".py")]
         else:
             env["PYTHONPATH"] = env_info["py"]
@@ -241,6 +389,21 @@ class Server:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def modules(self):
+        """The modules the server had loaded (its app prints sys.modules as
+        it stops on SIGINT), then stops it."""
+        if self.alive():
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(3)
+            except subprocess.TimeoutExpired:
+                pass
+        self.stop()
+        m = re.search(r"bench-mods ([^\n]*)", self.output())
+        if not m:
+            raise OSError("%s printed no module list: %s" % (self.kind, self.output()[-300:]))
+        return m.group(1).split()
 
     def stop(self):
         p = self.proc
@@ -401,7 +564,10 @@ class Results:
             if rt != runtime or rep not in lst:
                 continue
             for base in ("floor", "microdot"):
-                b = self.values.get((rt, BASE_ROW.get(row, row), base), {}).get(rep)
+                brow = BASE_ROW.get(row, row)
+                if base == "floor":
+                    brow = FLOOR_ROW.get(row, brow)
+                b = self.values.get((rt, brow, base), {}).get(rep)
                 v = lst[rep]
                 if base != server and b and v is not None:
                     self.ratios.setdefault((rt, row, server, base), []).append(v / b)
@@ -432,7 +598,8 @@ def attempt(res, what, fn, *args, srv=None):
 
 def run_hello(cfg, res, runtime, server, rep):
     """The four GET /hello cases on one server (the floor needs a separate
-    process for Connection: close)."""
+    process for Connection: close); each is also `return "str"` of what
+    users write."""
     modes = [(False, ("hello_ka1", 1), ("hello_ka10", 10)),
              (True, ("hello_close1", 1), ("hello_close10", 10))]
     if server != "floor":
@@ -446,34 +613,48 @@ def run_hello(cfg, res, runtime, server, rep):
                     v = attempt(res, "%s %s %s" % (runtime, server, row),
                                 hello_rate, cfg, srv.port, conns, close, srv=srv)
                     res.add(runtime, row, server, rep, v)
+                    res.add(runtime, "u_str_" + row[6:], server, rep, v)
                     log("  %s %-9s %-14s %s" % (runtime, server, row, fmt_num(v)))
         except OSError as e:
             res.errors.append("%s %s hello: %s" % (runtime, server, e))
             log("  error %s" % e)
 
 
+def shape_rate(cfg, port, path, conns, close):
+    if cfg.wrk:
+        return wrk_rate(cfg.wrk, port, path, conns, cfg.shape_duration, close)
+    return L.http_load(port, path, conns, cfg.shape_duration, close)
+
+
 def run_shapes(cfg, res, runtime, server, rep):
-    """The rows of what users write: each return shape at 10 keep-alive
-    connections, and EventSource.send loops."""
+    """The rows of what users write on one server: each return shape it
+    can serve at the four connection modes (`return "str"` is GET /hello,
+    measured by run_hello), then the EventSource.send loops. The floor
+    runs the loops only: its answer to every shape is its canned hello."""
     try:
         with Server(cfg.env, server, runtime, features="shapes") as srv:
-            for row, path in SHAPES.items():
-                if cfg.wrk:
-                    fn, args = wrk_rate, (cfg.wrk, srv.port, path, 10, cfg.duration, False)
-                else:
-                    fn, args = L.http_load, (srv.port, path, 10, cfg.duration, False)
-                v = attempt(res, "%s %s %s" % (runtime, server, row), fn, *args, srv=srv)
-                res.add(runtime, row, server, rep, v)
-            for row, (clients, path) in EVENT_LOOPS.items():
-                v = attempt(res, "%s %s %s" % (runtime, server, row), L.sse_loop, srv.port,
-                            clients, cfg.duration, path, srv=srv)
-                res.add(runtime, row, server, rep, v)
-            log("  %s %-9s shapes %s, es %s" % (
-                runtime, server,
-                "/".join(fmt_num(res.values.get((runtime, r, server), {}).get(rep))
-                         for r in SHAPES),
-                "/".join(fmt_num(res.values.get((runtime, r, server), {}).get(rep))
-                         for r in EVENT_LOOPS)))
+            figures = []
+            if server != "floor":
+                for shape, _, path in SHAPES[1:]:
+                    for mode, _, close, conns in MODES:
+                        row = "u_%s_%s" % (shape, mode)
+                        if not can_serve(server, row) or mode not in cfg.shape_modes:
+                            continue
+                        v = attempt(res, "%s %s %s" % (runtime, server, row), shape_rate,
+                                    cfg, srv.port, path, conns, close, srv=srv)
+                        res.add(runtime, row, server, rep, v)
+                        figures.append(v)
+            for prefix, _, path in EVENT_LOOPS:
+                for n in cfg.es_clients:
+                    row = "%s%d" % (prefix, n)
+                    if not can_serve(server, row):
+                        continue
+                    v = attempt(res, "%s %s %s" % (runtime, server, row), L.sse_loop,
+                                srv.port, n, cfg.shape_duration, path, srv=srv)
+                    res.add(runtime, row, server, rep, v)
+                    figures.append(v)
+            log("  %s %-9s shapes and loops: %s" % (
+                runtime, server, " ".join(fmt_num(v) for v in figures)))
     except OSError as e:
         res.errors.append("%s %s shapes: %s" % (runtime, server, e))
         log("  error %s" % e)
@@ -532,6 +713,12 @@ def run_memory(cfg, res, server):
     except OSError as e:
         res.errors.append("memory %s: %s" % (server, e))
     try:
+        with Server(cfg.env, server, "mp", build="py") as srv:
+            h = srv.startup_heap()
+            res.single[("heap_app_py", server)] = h / 1024 if h is not None else None
+    except OSError as e:
+        res.errors.append("memory %s .py: %s" % (server, e))
+    try:
         if server != "floor":   # (the floor runs as __main__ only, not imported)
             with Server(cfg.env, server, "mp", build="romfs") as srv:
                 h = srv.startup_heap()
@@ -560,6 +747,37 @@ def run_memory(cfg, res, server):
                                                         srv.port, server)
     except OSError as e:
         res.errors.append("memory %s full: %s" % (server, e))
+
+
+def run_hello_sse_memory(cfg, res, server):
+    """The hello + SSE app's rows of `server` (ahttp, microdot or a peer):
+    heap after import from sources, .mpy and ROMFS; the code loaded once it
+    served GET /hello and one SSE stream (.mpy build)."""
+    app = HELLO_SSE.get(server, server)
+    for build in ("py", "mpy", "romfs"):
+        try:
+            with Server(cfg.env, app, "mp", build=build) as srv:
+                h = srv.startup_heap()
+                if h is not None and build == "romfs":
+                    h -= cfg.env["romfs_size"]     # the image: a board's flash
+                res.single[("hs_heap_" + build, server)] = h / 1024 if h is not None else None
+                if build != "mpy":
+                    continue
+                L.http_get(srv.port, "/hello")
+                status, body = L.http_get(srv.port, "/es", timeout=10)
+                if body.count(L.EVENT_MARK) != 2000:
+                    raise OSError("/es sent %d events, not 2000"
+                                  % body.count(L.EVENT_MARK))
+                names = [m for m in srv.modules()
+                         if m.split(".")[0] == PACKAGE[server]]
+                res.single[("hs_code_py", server)], res.single[("hs_code_mpy", server)] = \
+                    code_size(cfg, names)
+        except OSError as e:
+            res.errors.append("memory %s hello + SSE %s: %s" % (server, build, e))
+            log("  error %s" % e)
+    log("  memory %-12s hello + SSE: %s" % (server, " ".join(
+        fmt_num(res.single.get((row, server)), unit) for row, _, unit in HS_MEMORY
+        if "min_heap" not in row)))
 
 
 def mods(port, server):
@@ -592,7 +810,7 @@ def probe_heap(cfg, server, build, heapsize):
             ok = ok and srv.alive()
     except OSError:
         ok = False
-    log("  heap %-9s %-3s %3dk: %s" % (server, build, heapsize, "ok" if ok else "fails"))
+    log("  heap %-12s %-3s %3dk: %s" % (server, build, heapsize, "ok" if ok else "fails"))
     return ok
 
 
@@ -627,110 +845,145 @@ def fmt_ratio(v):
     return "%.2f" % v if v >= 0.1 else "%.3f" % v
 
 
-def target_cell(row, ahttp_value, ahttp_ratio):
+def target_cell(row, ahttp_value, ahttp_ratio, microdot_value=None):
     t = TARGETS.get(row)
     if t is None:
         return ""
     kind, limit, text = t
-    v = ahttp_ratio if kind == "ratio" else ahttp_value
-    if v is None:
-        return text + " (no data)"
-    ok = v >= limit if kind == "ratio" else v <= limit
+    if kind == "microdot":
+        if ahttp_value is None or microdot_value is None:
+            return text + " (no data)"
+        ok = ahttp_value <= microdot_value
+    else:
+        v = ahttp_ratio if kind == "ratio" else ahttp_value
+        if v is None:
+            return text + " (no data)"
+        ok = v >= limit if kind == "ratio" else v <= limit
     return "%s: %s" % (text, "met" if ok else "**missed**")
 
 
 def servers_for(runtime, cfg):
+    """The servers of the throughput table and the 10-route memory table."""
     s = ["floor", "ahttp"]
     if runtime == "mp" and cfg.sync:
         s.append("ahttp-sync")
     return s + ["microdot"]
 
 
+def peers_for(runtime, cfg):
+    """The peers present, in table order (MicroPython only)."""
+    return [p for p in PEER_NAMES if p in cfg.peers] if runtime == "mp" else []
+
+
+def table_head(cols, left, right_text=0):
+    """A markdown head: `left` left-aligned columns, then numbers, then
+    `right_text` left-aligned ones."""
+    return ["| " + " | ".join(cols) + " |",
+            "| " + " | ".join(["---"] * left + ["---:"] * (len(cols) - left - right_text)
+                              + ["---"] * right_text) + " |"]
+
+
+def heap_cell(cfg, res, row, server):
+    v = res.single.get((row, server))
+    if "min_heap" in row:
+        if v is None and (row, server) in res.single:
+            return "> %dk" % cfg.heap_steps[-1]
+        return "%dk" % v if v is not None else "–"
+    return fmt_num(v, "KB" if "heap" in row else None)
+
+
 def report(cfg, res, meta):
     out = []
     out.append("# ahttp benchmarks: %s" % meta["date"])
     out.append("")
-    out.append("Machine: %s. %s. Load client: %s. %s s per case, %d repeat%s "
-               "interleaved; medians; ratios are medians of per-repeat ratios." % (
-                   meta["machine"], meta["versions"], meta["client"],
-                   cfg.duration, cfg.repeats, "" if cfg.repeats == 1 else "s"))
+    out.append("Machine: %s. %s. Load client: %s. %s s per case (%s s for each shape "
+               "and event loop), %d repeat%s interleaved; medians; ratios are medians of "
+               "per-repeat ratios." % (
+                   meta["machine"], meta["versions"], meta["client"], cfg.duration,
+                   cfg.shape_duration, cfg.repeats, "" if cfg.repeats == 1 else "s"))
     if cfg.smoke:
         out.append("")
         out.append("**Smoke run**: durations too short for the figures to mean "
                    "anything; it only checks that every case still runs.")
+    out.append("")
+    for line in meta["peer_lines"]:
+        out.append("- " + line)
     for runtime, title in (("mp", "MicroPython (unix port)"), ("cpy", "CPython")):
         if runtime not in cfg.runtimes:
             continue
         servers = servers_for(runtime, cfg)
-        if runtime == "cpy":
-            servers = [s for s in servers if s != "ahttp-sync"]
         others = [s for s in servers if s != "floor"]
         out.append("")
         out.append("## Throughput, %s" % title)
         out.append("")
         cols = ["case", "unit"] + servers + ["%s ÷ floor" % s for s in others] \
             + ["ahttp ÷ microdot"]
-        if runtime == "mp":
-            cols.append("target")
-        out.append("| " + " | ".join(cols) + " |")
-        out.append("| --- | --- |" + " ---: |" * (len(cols) - 2 - (runtime == "mp"))
-                   + (" --- |" if runtime == "mp" else ""))
+        out += table_head(cols, 2)
         for row, label, unit, _ in THROUGHPUT:
             cells = [label, unit]
             cells += [fmt_num(res.median(runtime, row, s), unit) for s in servers]
             cells += [fmt_ratio(res.ratio(runtime, row, s, "floor")) for s in others]
             cells.append(fmt_ratio(res.ratio(runtime, row, "ahttp", "microdot")))
+            out.append("| " + " | ".join(cells) + " |")
+        # what users write: the floor's figure, every server's ratio to it
+        ratio_servers = ["ahttp", "microdot"] + peers_for(runtime, cfg)
+        out.append("")
+        out.append("## What users write, %s (ratio to the floor)" % title)
+        out.append("")
+        cols = ["case", "unit", "floor"] + [HEADER[s] for s in ratio_servers] \
+            + ["ahttp ÷ microdot"] + (["target (ahttp)"] if runtime == "mp" else [])
+        out += table_head(cols, 2, 1 if runtime == "mp" else 0)
+        for row, label, unit in USER_ROWS:
+            cells = [label, unit, fmt_num(res.median(runtime, FLOOR_ROW.get(row, row),
+                                                     "floor"), unit)]
+            for s in ratio_servers:
+                cells.append(fmt_ratio(res.ratio(runtime, row, s, "floor"))
+                             if can_serve(s, row) else "–")
+            cells.append(fmt_ratio(res.ratio(runtime, row, "ahttp", "microdot")))
             if runtime == "mp":
                 cells.append(target_cell(row, res.median(runtime, row, "ahttp"),
                                          res.ratio(runtime, row, "ahttp", "floor")))
             out.append("| " + " | ".join(cells) + " |")
+        if runtime == "cpy":
+            out.append("")
+            out.append("CPython target (each shape at least aiohttp's figure): %s"
+                       % meta["aiohttp"])
     if "mp" in cfg.runtimes:
-        servers = servers_for("mp", cfg)
+        hs = ["ahttp", "microdot"] + peers_for("mp", cfg)
         out.append("")
-        out.append("## Memory and code size, MicroPython (unix port, 64-bit)")
+        out.append("## Memory, hello + SSE app, MicroPython (unix port, 64-bit)")
         out.append("")
-        cols = ["measure", "unit"] + servers + ["ahttp ÷ microdot", "target"]
-        out.append("| " + " | ".join(cols) + " |")
-        out.append("| --- | --- |" + " ---: |" * (len(servers) + 1) + " --- |")
-        for row, label, unit in MEMORY:
-            cells = [label, unit]
-            for s in servers:
-                v = res.single.get((row, s))
-                if row == "per_conn" and res.single.get(("per_conn_closes", s)):
-                    cells.append("closes")
-                elif row.startswith("min_heap") and v is None \
-                        and (row, s) in res.single:
-                    cells.append("> %dk" % cfg.heap_steps[-1])
-                elif row.startswith("min_heap") and v is not None:
-                    cells.append("%dk" % v)
-                else:
-                    cells.append(fmt_num(v, unit))
+        cols = ["measure", "unit"] + [HEADER[s] for s in hs] + ["ahttp ÷ microdot",
+                                                                "target (ahttp)"]
+        out += table_head(cols, 2, 1)
+        for row, label, unit in HS_MEMORY:
+            cells = [label, unit] + [heap_cell(cfg, res, row, s) for s in hs]
             a = res.single.get((row, "ahttp"))
             m = res.single.get((row, "microdot"))
             cells.append(fmt_ratio(a / m) if a is not None and m else "–")
-            cells.append(target_cell(row, a, None))
+            cells.append(target_cell(row, a, None, m))
+            out.append("| " + " | ".join(cells) + " |")
+        servers = servers_for("mp", cfg)
+        out.append("")
+        out.append("## Memory and code size, 10-route app, MicroPython (unix port, 64-bit)")
+        out.append("")
+        cols = ["measure", "unit"] + servers + ["ahttp ÷ microdot", "target (ahttp)"]
+        out += table_head(cols, 2, 1)
+        for row, label, unit in MEMORY:
+            cells = [label, unit]
+            for s in servers:
+                if row == "per_conn" and res.single.get(("per_conn_closes", s)):
+                    cells.append("closes")
+                else:
+                    cells.append(heap_cell(cfg, res, row, s) if "heap" in row
+                                 else fmt_num(res.single.get((row, s)), unit))
+            a = res.single.get((row, "ahttp"))
+            m = res.single.get((row, "microdot"))
+            cells.append(fmt_ratio(a / m) if a is not None and m else "–")
+            cells.append(target_cell(row, a, None, m))
             out.append("| " + " | ".join(cells) + " |")
     out.append("")
-    out.append("Floor: bench/floor.py, a bare `asyncio.start_server` app reading "
-               "the head in bulk and writing canned responses (its code-size rows "
-               "are the floor script itself). Heap rows: `gc.mem_alloc()` after "
-               "`gc.collect()` inside the server (KB = 1024 bytes); \"closes\": the "
-               "server closes the connection after each response, so it holds no "
-               "idle keep-alive connection. Smallest heap: the first step of %s "
-               "(KB) at which %d sequential and then 10 concurrent GET /hello all "
-               "succeed." % (", ".join(str(s) for s in cfg.heap_steps), cfg.sequential))
-    out.append("")
-    out.append("32-bit row: the same .mpy files on MicroPython's WebAssembly port (%s, "
-               "under node; 32-bit words), stopped after setup as the port has no "
-               "sockets; its asyncio has no stream module (on the unix port that is "
-               "~1.7 KB of the figures above). Pointers and object headers are half "
-               "the size there; bytecode and strings are not." % WASM32_PKG)
-    out.append("")
-    out.append("SSE rows: ahttp sets TCP_NODELAY on every connection, so each event "
-               "leaves at once; the floor and microdot keep the socket default (Nagle "
-               "on), which lets TCP coalesce events written within one round trip. The "
-               "`nodelay=False` row is ahttp's Broadcaster option for that, compared "
-               "with the floor's and microdot's 10-client figures.")
+    out += notes(cfg)
     if res.errors:
         out.append("")
         out.append("Errors during the run (cells left empty):")
@@ -738,6 +991,66 @@ def report(cfg, res, meta):
         for e in res.errors:
             out.append("- " + e.replace("|", "/").replace("\n", " ")[:300])
     return "\n".join(out) + "\n"
+
+
+def notes(cfg):
+    """The footnotes under the tables (docs/benchmarks.md says more)."""
+    steps = ", ".join(str(s) for s in cfg.heap_steps)
+    n = []
+    n.append("Floor: bench/floor.py, a bare `asyncio.start_server` app reading "
+             "the head in bulk and writing canned responses (its code-size rows "
+             "are the floor script itself). Heap rows: `gc.mem_alloc()` after "
+             "`gc.collect()` inside the server (KB = 1024 bytes); \"closes\": the "
+             "server closes the connection after each response, so it holds no "
+             "idle keep-alive connection. Smallest heap: the first step of %s "
+             "(KB) at which %d sequential and then 10 concurrent GET /hello all "
+             "succeed." % (steps, cfg.sequential))
+    n.append("")
+    n.append("What users write: every shape answers \"Hello, world!\\n\" (14 B) or a "
+             "two-key JSON; the floor answers each with its canned hello, so a shape's "
+             "ratio is to the floor's GET /hello at the same mode in the same repeat "
+             "(its figure in the floor column), and `return \"str\"` is the GET /hello "
+             "row of the throughput table. \"close\": the client sends `Connection: "
+             "close`. Event loops: a handler sending 2,000 events per stream, clients "
+             "opening stream after stream; the floor writes and drains the same bytes "
+             "one event at a time. Broadcaster rows: the SSE fan-out rows above.")
+    n.append("")
+    n.append("\"–\" in what users write: microdot sends multi-line data as one `data:` "
+             "line (a client keeps only the first line), so it has no two-line row. "
+             "tinyweb, ahttpserver and aiowebserver have no return values and no "
+             "response object with a body: a handler writes its response, so they have "
+             "the `return \"str\"` row (their hello route, written as their docs do), "
+             "the head-then-two-writes row and the file row (their own file sender), "
+             "and no other shape; none has a broadcast helper. ahttpserver's and "
+             "aiowebserver's `send` also write multi-line data as one `data:` line; "
+             "tinyweb has no SSE API, so its app writes the frames itself (two `data:` "
+             "lines included). All three answer HTTP/1.0-style: one request per "
+             "connection, closed after the response (keep-alive rows reconnect); "
+             "tinyweb runs with `max_concurrency=10` (its README's figure for this "
+             "port), the others with their defaults (a listen backlog of 5). They run "
+             "under MicroPython only.")
+    n.append("")
+    n.append("Hello + SSE app: bench/apps/ahttp_hello_sse.py, microdot_hello_sse.py "
+             "and each peer's bench/apps/<peer>_app.py: a route answering \"Hello, "
+             "world!\" and a route looping `send()` over 2,000 events. ROMFS rows: the "
+             "whole .mpy tree in one image (tools/romfs_run.py), less the image's size. "
+             "Code loaded: the `.py` / `.mpy` bytes of the framework's own modules in "
+             "`sys.modules` after serving GET /hello and one stream (tinyweb's also "
+             "needs micropython-lib's `logging`, not counted; the bench gives it a "
+             "stand-in, bench/apps/shim_logging.py).")
+    n.append("")
+    n.append("32-bit row: the same .mpy files on MicroPython's WebAssembly port (%s, "
+             "under node; 32-bit words), stopped after setup as the port has no "
+             "sockets; its asyncio has no stream module (on the unix port that is "
+             "~1.7 KB of the figures above). Pointers and object headers are half "
+             "the size there; bytecode and strings are not." % WASM32_PKG)
+    n.append("")
+    n.append("SSE rows: ahttp sets TCP_NODELAY on every connection, so each event "
+             "leaves at once; the floor and microdot keep the socket default (Nagle "
+             "on), which lets TCP coalesce events written within one round trip. The "
+             "`nodelay=False` row is ahttp's Broadcaster option for that, compared "
+             "with the floor's and microdot's 10-client figures.")
+    return n
 
 
 def chart(cfg, res, path, meta):
@@ -806,13 +1119,30 @@ def versions(env):
         env.get("microdot_version") or "?")
 
 
+def peer_version(src):
+    """A peer clone's commit (short hash), or its path when not a git clone."""
+    try:
+        r = subprocess.run(["git", "-C", src, "log", "-1", "--format=%h %cs"],
+                           capture_output=True, text=True, timeout=10)
+        if r.returncode == 0 and r.stdout.strip():
+            return "commit " + r.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return src
+
+
 # -- main -----------------------------------------------------------------------------
 
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--smoke", action="store_true",
                    help="a few seconds per case, one repeat (CI: never rots)")
-    p.add_argument("--duration", type=float, help="seconds per case (default 3)")
+    p.add_argument("--duration", type=float,
+                   help="seconds per GET /hello, SSE fan-out, WebSocket and static case "
+                        "(default 2)")
+    p.add_argument("--shape-duration", type=float,
+                   help="seconds per shape and event-loop case of what users write "
+                        "(default 1; wrk rounds to whole seconds)")
     p.add_argument("--repeats", type=int, help="interleaved repeats (default 3)")
     p.add_argument("--runtimes", default="mp,cpy", help="mp,cpy (default both)")
     p.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
@@ -827,13 +1157,27 @@ def main(argv):
     a = p.parse_args(argv[1:])
     cfg = argparse.Namespace()
     cfg.smoke = a.smoke
-    cfg.duration = a.duration or (0.3 if a.smoke else 3.0)
+    cfg.duration = a.duration or (0.3 if a.smoke else 2.0)
+    cfg.shape_duration = a.shape_duration or (0.1 if a.smoke else 1.0)
     cfg.repeats = a.repeats or (1 if a.smoke else 3)
+    cfg.shape_modes = SMOKE_MODES if a.smoke else [m[0] for m in MODES]
+    cfg.es_clients = SMOKE_CLIENTS if a.smoke else ES_CLIENTS
     cfg.runtimes = [r for r in a.runtimes.split(",") if r]
     cfg.warmup = 1.5 if a.smoke else 8.0
     cfg.heap_steps = HEAP_STEPS_SMOKE if a.smoke else HEAP_STEPS
     cfg.sequential = 10 if a.smoke else 100
     cfg.sync = has_sync()
+    cfg.peers, peer_lines = find_peers()
+    for line in peer_lines:
+        print(line)
+    try:
+        import aiohttp  # noqa: F401
+        aiohttp_line = ("aiohttp is installed, but this bench has no aiohttp app "
+                        "yet: not measured")
+    except ImportError:
+        aiohttp_line = "aiohttp is absent from .venv: not measured"
+    if "cpy" in cfg.runtimes:
+        print("CPython target: " + aiohttp_line)
     if a.client == "python" or (a.smoke and a.client == "auto"):
         # wrk counts whole seconds: too slow for a smoke run
         cfg.wrk = None
@@ -847,16 +1191,20 @@ def main(argv):
     started = time.monotonic()
     tmp = tempfile.mkdtemp(prefix="ahttp-bench-")
     try:
-        cfg.env = prepare(tmp)
+        cfg.env = prepare(tmp, cfg.peers)
         now = datetime.datetime.now()
         meta = {"date": now.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
-                "versions": versions(cfg.env),
-                "client": ("wrk (%s) for GET /hello" % cfg.wrk) if cfg.wrk
+                "versions": versions(cfg.env), "peer_lines": peer_lines,
+                "aiohttp": aiohttp_line,
+                "client": ("wrk (%s) for HTTP requests" % cfg.wrk) if cfg.wrk
                 else "Python asyncio client (bench/loadgen.py)"}
         meta["client"] += "; bench/loadgen.py for SSE, WebSocket, static"
+        for name, src in sorted(cfg.peers.items()):
+            meta["versions"] += "; %s from %s" % (HEADER[name], peer_version(src))
         for rep in range(cfg.repeats):
             for runtime in cfg.runtimes:
-                servers = [s for s in servers_for(runtime, cfg) if s != "ahttp-sync"]
+                servers = [s for s in servers_for(runtime, cfg) if s != "ahttp-sync"] \
+                    + peers_for(runtime, cfg)
                 k = rep % len(servers)
                 order = servers[k:] + servers[:k]     # rotate: no server always first
                 log("repeat %d/%d, %s, order %s" % (rep + 1, cfg.repeats, runtime,
@@ -865,11 +1213,13 @@ def main(argv):
                     run_hello(cfg, res, runtime, server, rep)
                 if runtime == "mp" and cfg.sync:
                     run_hello(cfg, res, runtime, "ahttp-sync", rep)
+                log("SSE, WebSocket, static (%.0f s so far)" % (time.monotonic() - started))
                 for server in order:
-                    run_full(cfg, res, runtime, server, rep)
+                    if server not in PEER_NAMES:
+                        run_full(cfg, res, runtime, server, rep)
+                log("what users write (%.0f s so far)" % (time.monotonic() - started))
                 for server in order:
-                    if server != "microdot":
-                        run_shapes(cfg, res, runtime, server, rep)
+                    run_shapes(cfg, res, runtime, server, rep)
                 res.finish_repeat(runtime, rep)
         if "mp" in cfg.runtimes:
             log("memory (%.0f s so far)" % (time.monotonic() - started))
@@ -881,11 +1231,18 @@ def main(argv):
                         py, mpy = code_size(cfg, names)
                         res.single[("code_py_" + which, server)] = py
                         res.single[("code_mpy_" + which, server)] = mpy
+            hs = ["ahttp", "microdot"] + peers_for("mp", cfg)
+            for server in hs:
+                run_hello_sse_memory(cfg, res, server)
             log("smallest heap (%.0f s so far)" % (time.monotonic() - started))
             for server in servers_for("mp", cfg):
                 for build in ("mpy", "py"):
                     res.single[("min_heap_" + build, server)] = smallest_heap(
                         cfg, server, build)
+            for server in hs:
+                for build in ("mpy", "py"):
+                    res.single[("hs_min_heap_" + build, server)] = smallest_heap(
+                        cfg, HELLO_SSE.get(server, server), build)
         text = report(cfg, res, meta)
         os.makedirs(a.out, exist_ok=True)
         with open(os.path.join(a.out, "latest.md"), "w") as f:

@@ -18,10 +18,15 @@ import run as bench  # noqa: E402
 @pytest.mark.timeout(180)
 def test_bench_smoke(tmp_path):
     out = tmp_path / "results"
+    # the peers' clones are the developer's, never the suite's: without
+    # their variables the run says so and goes on without them
+    env = {k: v for k, v in os.environ.items() if k not in [p[1] for p in bench.PEERS]}
     r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py"),
                         "--smoke", "--out", str(out)],
-                       capture_output=True, text=True, timeout=170, cwd=ROOT)
+                       capture_output=True, text=True, timeout=170, cwd=ROOT, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
+    for _, var, _, header, _ in bench.PEERS:
+        assert "%s: absent (%s is not set)" % (header, var) in r.stdout
     latest = (out / "latest.md").read_text()
     assert latest.strip() in r.stdout
     # the latest run only: earlier ones are in git history
@@ -55,10 +60,35 @@ def test_bench_smoke(tmp_path):
                 assert r["ahttp ÷ floor"] not in ("", "–"), (runtime, label, r)
                 continue
             for server in ("floor", "ahttp", "microdot"):
-                if server == "microdot" and key in bench.NO_MICRODOT:
-                    continue    # rows of ahttp's API (what users write)
                 assert r[server] not in ("", "–"), (runtime, label, r)
-    heading = "## Memory and code size, MicroPython (unix port, 64-bit)"
+        # what users write: every shape and event loop answered on ahttp,
+        # and on microdot where it has the route (a smoke run measures each
+        # at one mode; `return "str"` is GET /hello at all four)
+        users = heading.replace("## Throughput, ", "## What users write, ") \
+            + " (ratio to the floor)"
+        assert users in lines
+        measured = 0
+        for key, label, unit in bench.USER_ROWS:
+            r = row(label, users)
+            assert r["unit"] == unit
+            if key.startswith("u_") and not key.startswith("u_str_") \
+                    and key.rsplit("_", 1)[1] not in bench.SMOKE_MODES:
+                continue
+            if key.startswith("es") and int(key.lstrip("esfm")) not in bench.SMOKE_CLIENTS:
+                continue
+            measured += 1
+            for server in ("floor", "ahttp", "microdot"):
+                if server == "microdot" and not bench.can_serve("microdot", key):
+                    assert r[server] == "–", (runtime, label, r)
+                    continue
+                assert r[server] not in ("", "–"), (runtime, label, r)
+        assert measured >= len(bench.SHAPES) + len(bench.EVENT_LOOPS) + len(bench.BROADCAST)
+    heading = "## Memory, hello + SSE app, MicroPython (unix port, 64-bit)"
+    for key, label, unit in bench.HS_MEMORY:
+        r = row(label, heading)
+        for server in ("ahttp", "microdot"):
+            assert r[server] not in ("", "–"), (label, r)
+    heading = "## Memory and code size, 10-route app, MicroPython (unix port, 64-bit)"
     for key, label, unit in bench.MEMORY:
         r = row(label, heading)
         for server in ("floor", "ahttp", "microdot"):

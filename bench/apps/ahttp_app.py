@@ -1,7 +1,8 @@
 """ahttp bench app: 10 routes (GET /hello and the memory probes among them);
 with BENCH_FEATURES=sse,ws,static also the SSE fan-out, WebSocket echo and
 static routes; with BENCH_FEATURES=shapes the routes of what users write
-(each return shape, EventSource.send loops). Env: AHTTP_HOST, AHTTP_PORT, BENCH_FEATURES, BENCH_STATIC.
+(each return shape, EventSource.send loops). Env: AHTTP_HOST, AHTTP_PORT,
+BENCH_FEATURES, BENCH_STATIC.
 Runs under micropython and python3 with ahttp importable."""
 import gc
 import os
@@ -120,6 +121,22 @@ if "shapes" in FEATURES:
     async def s_dict(reader, writer, request):
         return {"hello": "world"}
 
+    @app.route("GET", "/s/list")
+    async def s_list(reader, writer, request):
+        return ["hello", "world"]
+
+    @app.route("GET", "/s/bytes")
+    async def s_bytes(reader, writer, request):
+        return b"Hello, world!\n"
+
+    @app.route("GET", "/s/status")
+    async def s_status(reader, writer, request):
+        return "Hello, world!\n", 200
+
+    @app.route("GET", "/s/headers")
+    async def s_headers(reader, writer, request):
+        return "Hello, world!\n", {"Content-Type": "text/plain"}
+
     @app.route("GET", "/s/tuple")
     async def s_tuple(reader, writer, request):
         return "Hello, world!\n", 200, {"Content-Type": "text/plain"}
@@ -140,18 +157,25 @@ if "shapes" in FEATURES:
         await HTTPResponse(200, "text/plain", content_length=14).send(writer)
         await sendfile(writer, SMALL)
 
+    # EventSource.send loops, 2,000 events a stream: plain, with event= and
+    # id=, and two-line data (two data: lines on the wire)
     @app.route("GET", "/es")
     async def es_loop(reader, writer, request):
-        # ?n=events&f=1 (with id= and event=)
-        n = int(request.args.get("n") or 2000)
-        fields = request.args.get("f") == "1"
         es = await EventSource(reader, writer)
-        if fields:
-            for i in range(n):
-                await es.send("event " + str(i), event="tick", id=i)
-        else:
-            for i in range(n):
-                await es.send("event " + str(i))
+        for i in range(2000):
+            await es.send("event " + str(i))
+
+    @app.route("GET", "/esf")
+    async def es_fields(reader, writer, request):
+        es = await EventSource(reader, writer)
+        for i in range(2000):
+            await es.send("event " + str(i), event="tick", id=i)
+
+    @app.route("GET", "/esm")
+    async def es_lines(reader, writer, request):
+        es = await EventSource(reader, writer)
+        for i in range(2000):
+            await es.send("event " + str(i) + "\nsecond line")
 
 if "ws" in FEATURES:
     from ahttp.ws import WebSocket, ConnectionClosed

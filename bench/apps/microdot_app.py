@@ -1,7 +1,8 @@
 """microdot bench app: the same 10 routes as ahttp_app.py (GET /hello and
 the memory probes among them); with BENCH_FEATURES=sse,ws,static also SSE
-fan-out, WebSocket echo and a static route, written the way microdot's
-documentation shows. Env: AHTTP_HOST, AHTTP_PORT, BENCH_FEATURES,
+fan-out, WebSocket echo and a static route, and with BENCH_FEATURES=shapes
+the routes of what users write, written the way microdot's documentation
+shows. Env: AHTTP_HOST, AHTTP_PORT, BENCH_FEATURES,
 BENCH_STATIC."""
 import gc
 import os
@@ -103,6 +104,65 @@ if "sse" in FEATURES:
                 await asyncio.sleep(0)
             else:
                 await asyncio.sleep(0.01)
+
+if "shapes" in FEATURES:
+    # what users write, the microdot way (rows "u_*" and "es*"): return
+    # values, a Response, a generator body, Response.send_file, with_sse
+    from microdot.sse import with_sse as _with_sse
+
+    SMALL = (os.getenv("BENCH_STATIC") or ".") + "/small.txt"
+
+    @app.route("/s/dict")
+    async def s_dict(request):
+        return {"hello": "world"}
+
+    @app.route("/s/list")
+    async def s_list(request):
+        return ["hello", "world"]
+
+    @app.route("/s/bytes")
+    async def s_bytes(request):
+        return b"Hello, world!\n"
+
+    @app.route("/s/status")
+    async def s_status(request):
+        return "Hello, world!\n", 200
+
+    @app.route("/s/headers")
+    async def s_headers(request):
+        return "Hello, world!\n", {"Content-Type": "text/plain"}
+
+    @app.route("/s/tuple")
+    async def s_tuple(request):
+        return "Hello, world!\n", 200, {"Content-Type": "text/plain"}
+
+    @app.route("/s/resp")
+    async def s_resp(request):
+        return Response(b"Hello, world!\n", headers={"Content-Type": "text/plain"})
+
+    @app.route("/s/stream")
+    async def s_stream(request):
+        def body():
+            yield b"Hello, "
+            yield b"world!\n"
+        return Response(body(), headers={"Content-Type": "text/plain",
+                                         "Content-Length": "14"})
+
+    @app.route("/s/file")
+    async def s_file(request):
+        return Response.send_file(SMALL, content_type="text/plain")
+
+    @app.route("/es")
+    @_with_sse
+    async def es_loop(request, sse):
+        for i in range(2000):
+            await sse.send("event " + str(i))
+
+    @app.route("/esf")
+    @_with_sse
+    async def es_fields(request, sse):
+        for i in range(2000):
+            await sse.send("event " + str(i), event="tick", event_id=str(i))
 
 if "ws" in FEATURES:
     from microdot.websocket import with_websocket
