@@ -1,21 +1,33 @@
 """Request bodies: Content-Length and chunked, `Expect: 100-continue`, and
 draining what a handler left unread.
 
+Two parts: the sans-IO core that both drivers share (BodyCore, decode),
+and the asyncio driver's reads over it (Body, read), the twin of
+ahttp._sync_body (the blocking driver's Body and read, with the same
+names). The two Body classes are siblings: neither subclasses the other.
+(The async one lives here, not in a module of its own: on a board every
+module costs heap.)
+
 Loaded with the app's first POST/PUT/PATCH route (AppCore.add_route), while
 the heap is still in one piece, or else by the first request that has a
 body: a board serving only GETs never loads it. The framing decisions are
-in _http/_chunked; `Body`'s sans-IO methods (piece, want, continue_due,
-reusable, dropped, collect) are shared with the sync driver
-(ahttp._sync_body), its coroutines are the asyncio driver's reads.
+in _http/_chunked.
 """
+import json
+
 from ._compat import const, ticks_ms, ticks_add, load
 from ._http import HTTPError
 from ._response import verdict
 
 _DRAIN_MAX = const(65536)   # unread body bytes dropped to keep a connection
+# Arrays and objects nested deeper than this in a JSON body are a 400.
+_JSON_DEPTH = const(64)
 
 
-class Body:
+class BodyCore:
+    """One request body's state: what the bytes already buffered give
+    and what is due; no reads (the drivers' Body classes do those)."""
+
     def __init__(self, st, request, framing):
         self.st = st
         self.left = framing if framing > 0 else 0
@@ -136,7 +148,51 @@ class Body:
             return False
         return total
 
-    # -- the asyncio driver's reads -----------------------------------------
+
+def decode(request, how):
+    """The body kept on the request, for both drivers' read(): bytes (how
+    None), JSON ("json") or an urlencoded form ("form")."""
+    body = request._body
+    if how is None:
+        return body
+    if how == "json":
+        return decode_json(body)
+    return decode_form(request, body)
+
+
+def decode_json(body):
+    """A JSON body (bytes) decoded; 400 when it is not JSON. (Public as
+    ahttp.request.decode_json.)"""
+    # Nesting is bounded (_JSON_DEPTH): a body with fewer brackets than
+    # that cannot pass it, counted in C; others are measured first.
+    if body.count(b"[") + body.count(b"{") > _JSON_DEPTH:
+        load("_request_cold").decode_json(body, _JSON_DEPTH)
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeError):
+        raise HTTPError(400, "invalid JSON body")
+    except RuntimeError:    # RecursionError: nested too deep for this stack
+        raise HTTPError(400, "JSON nested too deep")
+
+
+def decode_form(request, body):
+    """An application/x-www-form-urlencoded body as {name: str}; 415 for
+    another content type, 400 when not UTF-8. (Public as
+    ahttp.request.decode_form.)"""
+    ct = request.content_type or ""
+    if not ct.lower().startswith("application/x-www-form-urlencoded"):
+        raise HTTPError(415, "expected application/x-www-form-urlencoded")
+    parse_qs = load("_query").parse_qs
+    try:
+        return parse_qs(body.decode())
+    except UnicodeError:
+        raise HTTPError(400, "form body is not UTF-8")
+
+
+# -- the asyncio driver's reads ----------------------------------------------
+
+class Body(BodyCore):
+    """The asyncio driver's body: BodyCore with awaiting reads."""
 
     async def chunk(self):
         """The next piece of the body, b"" at its end."""
@@ -181,6 +237,16 @@ class Body:
                 break       # (the framing is lost: not clean any more)
         # kept once the body is dropped, else a lingering close
         return verdict(self.st.request, True)
+
+
+async def read(request, how=None):
+    """Request.read/json/form on the asyncio driver: the whole body (read
+    once and kept on the request), then decode(request, how)."""
+    if request._body is None:
+        r = request._reader
+        body = r.body if r is not None else None
+        request._body = await body.read_all() if body is not None else b""
+    return decode(request, how)
 
 
 _end = 1    # imported completely (see _compat.load)

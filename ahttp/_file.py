@@ -83,6 +83,7 @@ if MICROPYTHON:
         except OSError:
             raise HTTPError(404, "file not found")
         import asyncio
+        from ._aio import queue_write
         sock = s.s
         with f:
             if offset:
@@ -108,7 +109,7 @@ if MICROPYTHON:
                 writer.drainer = t if t is not writer.task else None
                 writer.deadline = ticks_add(ticks_ms(), writer.app.limits.send_ms)
                 try:
-                    yield asyncio.core._io_queue.queue_write(sock)
+                    yield queue_write(sock)
                 except asyncio.CancelledError:
                     if writer.expired:
                         writer.expired = False

@@ -84,10 +84,9 @@ def _peer(addr):
 
 
 def decode_json(body, limit):
-    """request.decode_json's check of a body with many brackets (named
-    like it: a new name would be interned on a board): 400 when arrays and
-    objects in the JSON `body` (bytes) nest deeper than `limit`, before a
-    parser sees it: CPython's recurses into a RecursionError, MicroPython's
+    """_body.decode's check of a JSON body with many brackets: 400 when
+    arrays and objects in the JSON `body` (bytes) nest deeper than
+    `limit`, before a parser sees it: CPython's recurses into a RecursionError, MicroPython's
     fills the heap with the containers.
     Strings are stepped over with find(); outside them a stretch whose
     brackets cannot pass the limit is counted in C, the rest walked."""

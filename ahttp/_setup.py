@@ -139,7 +139,7 @@ async def start(app, asyncio, host, port, ssl):
     srv = None
     if MICROPYTHON:
         # (its stream module by its loaded name: asyncio.stream, or
-        # uasyncio.stream on MicroPython 1.20, see server._import_asyncio)
+        # uasyncio.stream on MicroPython 1.20, see ahttp._aio)
         srv = getattr(sys.modules.get(asyncio.__name__ + ".stream"), "Server", None)
         loop = asyncio.get_event_loop()
         if getattr(loop, "get_exception_handler", lambda: None)() is None:

@@ -1,12 +1,15 @@
-"""Request bodies for the blocking driver: Body's sans-IO decisions (_body)
-with blocking reads. Loaded on the first request that has a body. No
-asyncio here."""
-from ._body import Body
+"""Request bodies for the blocking driver: the twin of ahttp._body's
+asyncio reads, with the same names (Body, read) over the same sans-IO
+core (_body.BodyCore, decode). Loaded on the first request that has a
+body. No asyncio here."""
+from ._body import BodyCore, decode
 from ._http import HTTPError
 from ._response import verdict
 
 
-class SyncBody(Body):
+class Body(BodyCore):
+    """The blocking driver's body: BodyCore with blocking reads."""
+
     def chunk(self):
         """The next piece of the body, b"" at its end."""
         st = self.st
@@ -31,8 +34,8 @@ class SyncBody(Body):
                 return acc
 
     def finish(self):
-        """Drop what the handler left of the body (see Body's async
-        twin); then the connection's verdict again."""
+        """Drop what the handler left of the body (see the async Body's
+        finish); then the connection's verdict again."""
         total = 0
         while total is not True and total is not False:
             try:
@@ -40,6 +43,16 @@ class SyncBody(Body):
             except HTTPError:
                 break
         return verdict(self.st.request, True)
+
+
+def read(request, how=None):
+    """Request.read/json/form on the blocking driver: the whole body (read
+    once and kept on the request), then decode(request, how)."""
+    if request._body is None:
+        r = request._reader
+        body = r.body if r is not None else None
+        request._body = body.read_all() if body is not None else b""
+    return decode(request, how)
 
 
 _end = 1    # imported completely (see _compat.load)

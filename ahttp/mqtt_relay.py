@@ -13,10 +13,8 @@ dropped with a log line. The broker connection comes back by itself.
     asyncio.create_task(relay.run())
 """
 from ahttp._mqtt_msg import BadMessage, parse_message, topic_matches
-from ahttp.server import _import_asyncio
+from ahttp._aio import asyncio     # (uasyncio on MicroPython 1.20)
 from ahttp.sse import Broadcaster
-
-asyncio = _import_asyncio()     # (uasyncio on MicroPython 1.20)
 
 
 class MQTTRelay:

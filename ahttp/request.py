@@ -1,16 +1,13 @@
 """Request: what a handler learns about one HTTP request.
 
-Built from a parsed head by either driver. The body helpers (`read`,
-`json`, `form`) are coroutines here; the sync driver's subclass makes them
-plain calls. No socket I/O here: the body comes through the driver's reader.
+Built from a parsed head by either driver, and the same class for both
+(ahttp.sync.Request is this one). No I/O here: the body helpers (`read`,
+`json`, `form`) hand the reading to the app's driver, whose body module
+answers them (awaitable on the async server, plain calls on the blocking
+one).
 """
-import json
-
 from ._http import HTTPError
-from ._compat import cold, load, const
-
-# Arrays and objects nested deeper than this in a JSON body are a 400.
-_JSON_DEPTH = const(64)
+from ._compat import cold, load
 
 
 class Request:
@@ -46,42 +43,31 @@ class Request:
         # keep_alive(): the drivers ask _response.verdict themselves.)
         return cold(self, "_request_cold", name)
 
-    async def read(self):
+    # The body: read by the app's driver (its body module: ahttp._body on
+    # the async server, where these return awaitables; ahttp._sync_body on
+    # the blocking one, where they are plain calls). Request itself does
+    # no I/O, so both drivers share this one class.
+
+    def read(self):
         """The whole body as bytes (bounded by the server's max_body)."""
-        if self._body is None:
-            body = self._reader.body if self._reader is not None else None
-            self._body = await body.read_all() if body is not None else b""
-        return self._body
+        return load(self.app.body_module).read(self)
 
-    async def json(self):
-        return decode_json(await self.read())
+    def json(self):
+        """The body decoded as JSON (400 when it is not)."""
+        return load(self.app.body_module).read(self, "json")
 
-    async def form(self):
-        return decode_form(self, await self.read())
+    def form(self):
+        """An urlencoded form body as {name: str} (415, 400)."""
+        return load(self.app.body_module).read(self, "form")
 
     def __repr__(self):
         return "<Request %s %s>" % (self.method, self.target)
 
 
-def decode_json(body):
-    # Nesting is bounded (_JSON_DEPTH): a body with fewer brackets than
-    # that cannot pass it, counted in C; others are measured first.
-    if body.count(b"[") + body.count(b"{") > _JSON_DEPTH:
-        load("_request_cold").decode_json(body, _JSON_DEPTH)
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeError):
-        raise HTTPError(400, "invalid JSON body")
-    except RuntimeError:    # RecursionError: nested too deep for this stack
-        raise HTTPError(400, "JSON nested too deep")
-
-
-def decode_form(request, body):
-    ct = request.content_type or ""
-    if not ct.lower().startswith("application/x-www-form-urlencoded"):
-        raise HTTPError(415, "expected application/x-www-form-urlencoded")
-    parse_qs = load("_query").parse_qs
-    try:
-        return parse_qs(body.decode())
-    except UnicodeError:
-        raise HTTPError(400, "form body is not UTF-8")
+def __getattr__(name):
+    # decode_json(body), decode_form(request, body): the decoders behind
+    # json() and form() (docs/api.md), in ahttp._body with the reads that
+    # use them; loaded on first use
+    if name == "decode_json" or name == "decode_form":
+        return getattr(load("_body"), name)
+    raise AttributeError(name)

@@ -2,8 +2,8 @@
 bytes between sockets and the sans-IO core.
 
 It decides nothing about HTTP itself (that is _http, _app, _response,
-_static); it reads, writes and waits. asyncio is imported when the server
-starts, not when ahttp is imported. Timeouts cost no task per read: one
+_static); it reads, writes and waits. asyncio is imported with this module
+(ahttp._aio), not when ahttp is imported. Timeouts cost no task per read: one
 watchdog task cancels connections whose deadline has passed.
 """
 import gc
@@ -15,31 +15,8 @@ from ._response import BUSY, FAIL, encode_value, verdict
 from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const, load
 from .request import Request
 from .response import HTTPResponse
-
-asyncio = None
-_io_queue = None     # MicroPython: asyncio.core._io_queue, see Stream._recv
-
-
-
-def _import_asyncio():
-    global asyncio, _io_queue
-    if asyncio is None:
-        try:
-            import asyncio as a
-        except ImportError:
-            # MicroPython 1.20 and older name it uasyncio: registered as
-            # asyncio too, for every `import asyncio` after this one
-            import uasyncio as a
-            sys.modules["asyncio"] = a
-        if MICROPYTHON:
-            _io_queue = a.core._io_queue
-            # every wait on a socket (ours and asyncio's own streams)
-            # registers through this: see _enqueue (None: a port whose
-            # asyncio waits without poll, such as the WebAssembly one)
-            if _io_queue is not None:
-                type(_io_queue)._enqueue = _enqueue
-        asyncio = a
-    return asyncio
+from . import _aio
+from ._aio import asyncio, queue_read     # (asyncio internals: _aio only)
 
 
 # verdict() of _response: what a connection does after a response
@@ -52,67 +29,6 @@ _REFUSED = const(16)    # slots for refused clients: (socket, deadline) pairs
 # costs no task or memory, so longer than a lingering close (LINGER_MS,
 # which a client waiting for the close after an error answer sees)
 _PARKED_MS = const(2000)
-_reserve = None     # MicroPython: freed to let a failed registration be undone
-
-
-def _enqueue(self, s, idx):
-    # asyncio's IOQueue._enqueue (MicroPython), except that a registration
-    # that runs out of memory is undone. MicroPython's poll.register() that
-    # fails to allocate leaves an entry with no object in the poll set, and
-    # unregister(), modify() and every later poll() dereference it: the
-    # process dies. A second register() of the same socket completes such
-    # an entry, after which it can be removed; _reserve makes room for it.
-    # And a wait on a closed socket fails at once (EBADF), as a read of it
-    # would: the unix port's poll never reports one, and the task would
-    # wait for good (a handler's child task that starts after its
-    # connection closed).
-    global _reserve
-    t = asyncio.core.cur_task
-    e = self.map.get(id(s))
-    if e is None:
-        f = getattr(s, "fileno", None)      # (a TLS socket has none)
-        if f is not None and f() < 0:
-            raise OSError(9)
-        e = [None, None, s]
-        e[idx] = t
-        self.map[id(s)] = e
-        try:
-            self.poller.register(s, 1 if idx == 0 else 4)
-        except MemoryError:
-            del self.map[id(s)]
-            n = 0
-            while True:
-                try:
-                    self.poller.register(s, 0)
-                    self.poller.unregister(s)
-                    break
-                except MemoryError:
-                    n += 1
-                    if n > 3:
-                        break
-                    _reserve = None
-                    gc.collect()
-            raise
-    else:
-        e[idx] = t
-        self.poller.modify(s, 5)
-    t.data = self
-
-
-def _dequeue(s):
-    # MicroPython: the tasks still waiting on socket s, which is about to
-    # close, are cancelled: they would wait for good on a closed socket,
-    # holding their memory. A handler's child task, or a read that
-    # asyncio.wait_for left running: asyncio's own reaches the awaitable
-    # only through a runner task, which can end without waiting on it (a
-    # MemoryError taking that wait, a cancel before it ran); seen under
-    # load, a WebSocket's closing read (docs/robustness.md). (Named like
-    # asyncio's IOQueue method, whose name is interned already.)
-    e = _io_queue.map.get(id(s))
-    if e is not None:
-        for t in e[:2]:
-            if t is not None and t is not asyncio.core.cur_task:
-                t.cancel()
 
 
 class Stream(RecvBuffer):
@@ -185,7 +101,7 @@ class Stream(RecvBuffer):
             s = r.s
             k = None
             while k is None:    # a TLS socket gives None until it has app data
-                yield _io_queue.queue_read(s)
+                yield queue_read(s)
                 k = s.readinto(mv)
             if buf is not None:
                 return k
@@ -360,12 +276,11 @@ class HTTPServer(AppCore):
         self._watchdog = None
         self._stopped = None
         self._stopping = False
-        # asyncio (and on MicroPython its stream module, which start_server
-        # lives in) is loaded now rather than in start(): on a small heap,
-        # loading code late finds it fragmented by the app's own objects
-        a = _import_asyncio()
+        # on MicroPython asyncio's stream module, which start_server lives
+        # in, is loaded now rather than in start(): on a small heap, loading
+        # code late finds it fragmented by the app's own objects
         if MICROPYTHON:
-            a.start_server
+            asyncio.start_server
         # shared read buffer (MicroPython), see Stream._recv; allocated
         # now, while the heap still has a contiguous block for it
         self._rmv = memoryview(bytearray(self.limits.read_size)) if MICROPYTHON else None
@@ -398,11 +313,11 @@ class HTTPServer(AppCore):
 
     async def start(self, host="0.0.0.0", port=80, ssl=None):
         """Start listening and return; the server runs in background tasks."""
-        return await load("_setup").start(self, _import_asyncio(), host, port, ssl)
+        return await load("_setup").start(self, asyncio, host, port, ssl)
 
     def run(self, host="0.0.0.0", port=80, ssl=None):
         """Serve until stopped (blocks)."""
-        a = _import_asyncio()
+        a = asyncio
 
         async def main():
             await self.start(host, port, ssl)
@@ -442,7 +357,6 @@ class HTTPServer(AppCore):
         context["exception"] = context["future"] = None
 
     async def _watch(self):
-        global _reserve
         conns = self._conns
         while True:
             try:
@@ -456,8 +370,8 @@ class HTTPServer(AppCore):
                 await asyncio.sleep_ms(250)
             try:
                 if MICROPYTHON:
-                    if _reserve is None:
-                        _reserve = bytearray(256)
+                    if _aio._reserve is None:
+                        _aio._reserve = bytearray(256)
                     _drop_refused(self._refused, self._rmv)
                 if not conns:
                     continue
@@ -630,8 +544,7 @@ class HTTPServer(AppCore):
                 st.deadline = None      # (a first store could need memory)
             if st.task is None:
                 return None             # detached: not ours to close
-        if _io_queue is not None:
-            _dequeue(getattr(writer, "s", None))   # (ahttp.testing's has none)
+        _aio.cancel_waiters(getattr(writer, "s", None))   # (ahttp.testing's has none)
         try:
             if type(writer) is asyncio.StreamReader:
                 # MicroPython's stream, whose wait_closed() is a bare close
@@ -681,12 +594,11 @@ class HTTPServer(AppCore):
 # start_server ends its accept task for good when an allocation fails in it
 # (the port stays bound and never accepts again), and loses the accepted
 # socket without closing it (the client hangs). This loop waits on the
-# listening socket the way asyncio's own does (asyncio.core._io_queue, how
-# MicroPython's streams wait), and on any failure after accept() closes that
-# one socket and goes on. (Part of this module, not one of its own: on a
+# listening socket the way asyncio's own streams do (_aio.queue_read), and
+# on any failure after accept() closes that one socket and goes on. (Part of this module, not one of its own: on a
 # board every module costs interned names.)
 async def _accept_loop(s, app, ssl):
-    core = asyncio.core
+    a = asyncio
     Stream = sys.modules[asyncio.__name__ + ".stream"].Stream
     conns = app._conns
     limits = app.limits
@@ -695,11 +607,11 @@ async def _accept_loop(s, app, ssl):
         if _drop_refused(refused, app._rmv) * 2 >= _REFUSED:
             # every slot holds a refused client still being read from: the
             # rest wait in the listen backlog
-            await core.sleep_ms(20)
+            await a.sleep_ms(20)
             continue
         try:
-            yield core._io_queue.queue_read(s)
-        except core.CancelledError:
+            yield queue_read(s)
+        except a.CancelledError:
             s.close()               # server closed: stop listening
             return
         except Exception:
@@ -707,7 +619,7 @@ async def _accept_loop(s, app, ssl):
             # undid it): let the connections that hold the heap finish, and
             # wait again. Ending here would stop the server accepting for good.
             gc.collect()
-            await core.sleep_ms(50)
+            await a.sleep_ms(50)
             continue
         try:
             s2, addr = s.accept()
@@ -739,7 +651,7 @@ async def _accept_loop(s, app, ssl):
                 # socket open (the client hangs, the descriptor leaks until
                 # a GC): the server closes this one too
                 st.raw = raw
-            core.create_task(_run(app._serve(st, st)))
+            a.create_task(_run(app._serve(st, st)))
         except Exception:           # no memory for this client
             try:
                 if s2 is not raw:

@@ -25,7 +25,7 @@ from ._app import AppCore
 from ._response import (BaseResponse, CHUNKED, encode_value, make_response,
                         BUSY, FAIL, verdict)
 from ._compat import ticks_ms, ticks_diff, ticks_add, const, MICROPYTHON, load
-from .request import Request as _Request, decode_json, decode_form
+from .request import Request     # (one class for both drivers: see request.py)
 
 __all__ = ("HTTPServer", "HTTPResponse", "HTTPError", "Request", "sendfile",
            "redirect", "EventSource", "Broadcaster", "WebSocket",
@@ -138,23 +138,6 @@ except ImportError:
 
     def sleep_ms(ms):
         _time.sleep(ms / 1000)
-
-
-class Request(_Request):
-    """The async server's Request with blocking body helpers."""
-
-    def read(self):
-        """The whole body as bytes (bounded by the server's max_body)."""
-        if self._body is None:
-            body = self._reader.body if self._reader is not None else None
-            self._body = body.read_all() if body is not None else b""
-        return self._body
-
-    def json(self):
-        return decode_json(self.read())
-
-    def form(self):
-        return decode_form(self, self.read())
 
 
 class HTTPResponse(BaseResponse):
@@ -668,8 +651,8 @@ class HTTPServer(AppCore):
             return self._error(c, request, e)
         c.begin(request)
         if framing:
-            SyncBody = load("_sync_body").SyncBody
-            c.body = SyncBody(c, request, framing)
+            Body = load("_sync_body").Body
+            c.body = Body(c, request, framing)
         handler = result = exc = params = None
         try:
             handler, params = self.match(request)

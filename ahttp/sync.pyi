@@ -23,7 +23,8 @@ __all__: Tuple[str, ...]
 
 
 class Request:
-    """As ahttp.Request, with blocking read(), json() and form()."""
+    """ahttp.Request itself (one class for both servers), typed as the
+    blocking server's: read(), json() and form() are plain calls here."""
     app: Any
     method: str
     target: str

@@ -28,8 +28,7 @@ import json as _json
 
 from . import server as _server
 from . import _ws
-
-asyncio = _server._import_asyncio()     # (uasyncio on MicroPython 1.20)
+from ._aio import asyncio     # (uasyncio on MicroPython 1.20)
 
 _HIGH = 65536      # bytes a pipe holds before its writer waits
 
@@ -529,7 +528,6 @@ class TestClient:
         self.cookies = dict(cookies or {})
         self.timeout = timeout
         self.peer = client
-        _server._import_asyncio()
 
     # -- connections -------------------------------------------------------
 

@@ -17,9 +17,8 @@ from ._ws import ConnectionClosed
 from ._compat import ticks_ms, ticks_diff, const, cold, MICROPYTHON
 from ._http import NO_ROOM
 from ._response import BUSY
-from .server import _import_asyncio
+from ._aio import asyncio     # (uasyncio on MicroPython 1.20)
 
-asyncio = _import_asyncio()     # (uasyncio on MicroPython 1.20)
 # Reads for frame headers and small frames: 512 bytes. The rest of a big
 # payload is read straight into its block (_ws.FrameParser.room), so a
 # bigger read only leaves a bigger transient copy on the heap when that

@@ -176,7 +176,6 @@ def per_request(app):
     import asyncio
     from ahttp import server
     import bench_floor
-    server._import_asyncio()
     # Fake is no socket: the driver reads it with read(), which returns
     # the head without the copy out of the shared buffer a socket read makes
 
@@ -383,7 +382,6 @@ def per_connection_heap(app):
     import asyncio
     from ahttp import server
     import bench_floor
-    server._import_asyncio()
     K = 10
 
     class Idle(Fake):

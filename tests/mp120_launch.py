@@ -5,14 +5,13 @@ The test apps `import asyncio` first, by the name asyncio has from 1.21
 on; on 1.20 the package is `uasyncio`, and an app there writes `import
 uasyncio as asyncio`, or imports asyncio after creating its HTTPServer,
 which registers uasyncio as `asyncio` (docs/install.md). This registers
-it up front, through the server's own function, then runs the app
+it up front, through the server's own module (ahttp._aio), then runs the app
 unchanged.
 """
 import sys
 
-from ahttp.server import _import_asyncio
+import ahttp._aio     # noqa: F401 (registers uasyncio as asyncio)
 
-_import_asyncio()
 app = sys.argv[1]
 with open(app) as f:
     source = f.read()
