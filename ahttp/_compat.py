@@ -22,11 +22,10 @@ if MICROPYTHON:
     # On a small heap, collect every 4 KB allocated while the app is set up
     # (imports, routes, buffers): each step's garbage is reused by the next
     # instead of staying as holes between what lives on, so the server
-    # starts with its free memory in one piece (the REST example from ROMFS
-    # at 64k: largest free block 1.4 KB without, 19.5 KB with). Both
-    # servers' start() then set it for serving: a third of what is free
-    # when little is, else off. A threshold the board set itself is left
-    # alone, and heaps of 512 KB and more do without.
+    # starts with its free memory in one piece (figures: README, "Size
+    # on a board"). Both servers' start() then set it for serving (_setup.serving:
+    # a third of what is free when little is, else off). A threshold the
+    # board set itself is left alone, and heaps of 512 KB and more do without.
     import gc
     try:
         if gc.threshold() < 0 and gc.mem_free() + gc.mem_alloc() < 524288:
