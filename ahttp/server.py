@@ -29,6 +29,7 @@ _REFUSED = const(16)    # slots for refused clients: (socket, deadline) pairs
 # costs no task or memory, so longer than a lingering close (LINGER_MS,
 # which a client waiting for the close after an error answer sees)
 _PARKED_MS = const(2000)
+_ran = 0                # ticks_ms() of a drain's last pass of the scheduler
 
 
 class Stream(RecvBuffer):
@@ -216,9 +217,17 @@ class Stream(RecvBuffer):
             (asyncio's drain), no deadline to set and clear. Otherwise the
             wait bounded by send_timeout. (A generator, not the bare
             sleep_ms(0): wait_for() and create_task() take it.)"""
+            global _ran
             if getattr(self._s, "out_buf", True):
                 return (yield from self._bounded())
-            yield from asyncio.sleep_ms(0)
+            t = ticks_ms()
+            if t != _ran:
+                # Every write taken whole, and a time slice of at most a
+                # millisecond since a drain last let other tasks run: a
+                # loop of sends (EventSource.send) pays for one pass of
+                # the scheduler, with its poll(), per slice, not per event.
+                _ran = t
+                yield from asyncio.sleep_ms(0)
 
     def close(self):
         self.closed = True
