@@ -62,11 +62,16 @@ def encode_event(data=None, event=None, id=None, retry=None):
     """
     # The common shapes in a function of few names, one formatting each:
     # its frame stays on the C stack (see broadcast.Broadcaster._write_now;
-    # figures in commit 12ae0bc), and an event costs one allocation.
+    # figures in commit 12ae0bc), and an event costs one allocation (two
+    # with lines of data: their replace()).
     if data is not None and type(data) is not str:
         data = encode_data(data)
-    if (data and retry is None and (id is None or type(id) is int)
-            and "\n" not in data and "\r" not in data):
+    if data and retry is None and (id is None or type(id) is int) and "\r" not in data:
+        if "\n" in data:
+            # lines, none empty: each its data: line, in the same formats
+            if "\n\n" in data or data[0] == "\n" or data[-1] == "\n":
+                return _encode_event(data, event, id, retry)
+            data = data.replace("\n", "\ndata: ")
         if event is None:
             data = (_FORMATS[0] % data) if id is None else (_FORMATS[1] % (id, data))
         else:
@@ -92,11 +97,16 @@ def _encode_event(text, event, id, retry):
             raise SSEError("retry must be a non-negative int (milliseconds)")
         out += "retry: %d\n" % retry
     if text is not None:
-        for line in _lines(text):
-            out += "data: " + line + "\n" if line else "data\n"
+        out += _data_lines(text)
     elif not out:
         raise SSEError("an event needs data, event, id or retry")
     return (out + "\n").encode()
+
+
+def _data_lines(text):
+    # (apart from _encode_event: a loop's slots would put that frame on
+    # the heap on MicroPython, allocated and freed at every event)
+    return "".join("data: " + line + "\n" if line else "data\n" for line in _lines(text))
 
 
 def encode_comment(text=""):
