@@ -189,6 +189,7 @@ class Stream(RecvBuffer):
         self._s.write(data)
 
     async def drain(self):
+        global _ran
         t = asyncio.current_task()
         self.drainer = t if t is not self.task else None
         self.deadline = ticks_add(ticks_ms(), self.app.limits.send_ms)
@@ -204,6 +205,15 @@ class Stream(RecvBuffer):
         finally:
             self.deadline = None
             self.drainer = None
+        if not MICROPYTHON:
+            # CPython's drain returns without yielding while the transport
+            # takes the bytes: a loop of sends to a fast reader would hold
+            # every other client until it ends. A pass of the loop once a
+            # millisecond, as on MicroPython (below).
+            t = ticks_ms()
+            if t != _ran:
+                _ran = t
+                await asyncio.sleep(0)
 
     if MICROPYTHON:
         _bounded = drain

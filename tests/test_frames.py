@@ -19,9 +19,12 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import build_mpy  # noqa: E402
 import frames  # noqa: E402
 
-# run for every event a Broadcaster publishes (module, qualified name)
+# run for every event a Broadcaster publishes or EventSource.send sends
+# (module, qualified name); _encode_event: an event with a retry, a str id
+# or empty lines of data
 HOT = [
     ("_sse.py", "encode_event"),
+    ("_sse.py", "_encode_event"),
     ("_broadcast.py", "BroadcastCore._store"),
     ("_broadcast.py", "BroadcastCore.take"),
     ("broadcast.py", "Broadcaster.publish"),

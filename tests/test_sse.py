@@ -179,6 +179,49 @@ def test_sseclient_reads_every_field_exactly_as_sent(start_app, runtime):
     assert len(got) == 8          # the comments were not events
 
 
+@pytest.mark.async_only("the blocking server serves one request at a time: "
+                        "a stream without @app.thread holds it by design")
+def test_a_loop_of_sends_leaves_room_for_other_clients(start_app, runtime):
+    # /flood loops over EventSource.send without a sleep, to a client that
+    # reads as fast as it can (the sends never wait for the socket): another
+    # client's request is answered while the flood goes on, not after it.
+    app = start_app(APP, runtime)
+    n = 200000
+    s = socket.create_connection((app.host, app.port), timeout=30)
+    s.sendall(b"GET /flood?n=%d HTTP/1.1\r\nHost: x\r\n\r\n" % n)
+    got = b""
+    while b"\n\n" not in got:              # the head and event 0
+        got += s.recv(65536)
+    seen = [got.count(b"\n\n")]
+    done = []
+
+    def drain():
+        # count the events (a blank line ends each) until the stream ends
+        last = got[-1:]
+        while True:
+            data = s.recv(262144)
+            if not data:
+                break
+            seen[0] += (last + data).count(b"\n\n")
+            last = data[-1:]
+        done.append(seen[0])
+
+    import threading
+    t = threading.Thread(target=drain)
+    t.start()
+    try:
+        r = httpx.get(app.url + "/burst?n=1", timeout=30)
+        at = seen[0]
+        assert r.status_code == 200
+        t.join(60)
+        assert not t.is_alive() and done, "the flood did not end"
+        assert done[0] == n                 # every event arrived
+        assert at < n - 1000, "answered only after the flood: %d of %d" % (at, n)
+    finally:
+        s.close()
+        t.join(5)
+
+
 def test_last_event_id_is_none_without_header(start_app, runtime):
     app = start_app(APP, runtime)
     evs = sse_events(app.url + "/fixed")

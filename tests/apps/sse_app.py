@@ -100,6 +100,14 @@ def _set_sndbuf(writer, n):
     s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_SNDBUF", 7), n)  # 7: Linux
 
 
+@app.route("GET", "/flood")
+async def flood(reader, writer, request):
+    """n events from a loop of sends that never sleeps."""
+    es = await EventSource(reader, writer)
+    for i in range(int(request.args.get("n", "1000"))):
+        await es.send(str(i))
+
+
 @app.route("GET", "/burst")
 async def burst(reader, writer, request):
     """Publish n events at once (size bytes of payload each)."""
