@@ -622,6 +622,7 @@ async def _accept_loop(s, app, ssl):
     conns = app._conns
     limits = app.limits
     refused = app._refused
+    spare = t = 0
     while True:
         if _drop_refused(refused, app._rmv) * 2 >= _REFUSED:
             # every slot holds a refused client still being read from: the
@@ -652,9 +653,19 @@ async def _accept_loop(s, app, ssl):
             # (With nothing else open it is tried all the same: no
             # connection's end would give memory back.)
             low = False
-            if conns and gc.mem_free() < limits.min_free:
-                gc.collect()
-                low = gc.mem_free() < limits.min_free
+            if conns:
+                # gc.mem_free() walks the whole heap: measured again only
+                # once the connections accepted since could have taken what
+                # was spare (4 KB each), or a second on
+                spare -= 1
+                if spare < 0 or ticks_diff(ticks_ms(), t) > 1000:
+                    f = gc.mem_free()
+                    if f < limits.min_free:
+                        gc.collect()
+                        f = gc.mem_free()
+                        low = f < limits.min_free
+                    spare = (f - limits.min_free) >> 12
+                    t = ticks_ms()
             if low or len(conns) >= limits.max_connections:
                 _refuse(refused, raw, ssl)
                 continue
