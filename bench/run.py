@@ -1,19 +1,20 @@
-"""ahttp against microdot, the small MicroPython servers and the bare-asyncio
-floor, side by side, in one run.
+"""ahttp against microdot, the small MicroPython servers, aiohttp (CPython)
+and the bare-asyncio floor, side by side, in one run.
 
-    .venv/bin/python bench/run.py            # the full run (about 28 minutes)
+    .venv/bin/python bench/run.py            # the full run (about 31 minutes)
     .venv/bin/python bench/run.py --smoke    # a fraction of a second per case (CI)
 
     BENCH_TINYWEB=DIR BENCH_ERIKDELANGE=DIR BENCH_AIOWEBSERVER=DIR \
         .venv/bin/python bench/run.py        # with the peers' clones
 
 Every throughput case runs every server (floor, ahttp, microdot; the peers
-under MicroPython) interleaved, `--repeats` times; each figure is the
-median, and each ratio is the median of the per-repeat ratios, so the load
-of a shared machine cancels out. The peers (tinyweb, erikdelange's
-ahttpserver, aiowebserver) run from clones named by their environment
-variables; one that is absent gets a line saying so and no column. Memory
-is measured from inside the server process (gc.mem_alloc() after
+under MicroPython; aiohttp's GET /hello and what users write under CPython)
+interleaved, `--repeats` times; each figure is the median, and each ratio
+is the median of the per-repeat ratios, so the load of a shared machine
+cancels out. The peers (tinyweb, erikdelange's ahttpserver, aiowebserver)
+run from clones named by their environment variables; one that is absent
+gets a line saying so and no column, as does aiohttp when it does not
+import (requirements-dev.txt has it). Memory is measured from inside the server process (gc.mem_alloc() after
 gc.collect()); the smallest heap is searched with `-X heapsize`.
 
 Writes OUT/latest.md (the run's date and machine are in it) and the
@@ -179,11 +180,14 @@ PEERS = [
 ]
 PEER_NAMES = [p[0] for p in PEERS]
 HEADER = {"floor": "floor", "ahttp": "ahttp", "ahttp-sync": "ahttp-sync",
-          "microdot": "microdot"}
+          "microdot": "microdot", "aiohttp": "aiohttp"}
 HEADER.update((p[0], p[3]) for p in PEERS)
 # microdot writes multi-line data as one data: line (the client keeps only
 # the first line), so it has no two-line row
 MICRODOT_CAN = {shape for shape, _, _ in SHAPES} | {"es", "esf"}
+# aiohttp (CPython only, bench/apps/aiohttp_app.py): every shape and event
+# loop; it has no broadcast helper, so no Broadcaster rows
+AIOHTTP_CAN = {shape for shape, _, _ in SHAPES} | {p[0] for p in EVENT_LOOPS}
 
 
 def can_serve(server, key):
@@ -198,6 +202,8 @@ def can_serve(server, key):
         return True
     if server == "microdot":
         return kind in MICRODOT_CAN
+    if server == "aiohttp":
+        return kind in AIOHTTP_CAN
     for name, _, _, _, can in PEERS:
         if name == server:
             return kind in can
@@ -215,6 +221,11 @@ for _prefix, _, _ in EVENT_LOOPS:
         TARGETS["%s%d" % (_prefix, _n)] = ("ratio", 0.8, "≥ 0.8")
 for _key, _ in BROADCAST:
     TARGETS[_key] = ("ratio", 1.0, "≥ 1.0")
+# CPython (issue 18): each row of what users write that aiohttp serves at
+# least aiohttp's figure in the same run: a "ratio" target given the
+# median of the per-repeat ahttp ÷ aiohttp ratios
+CPY_TARGETS = {key: ("ratio", 1.0, "≥ aiohttp") for key, _, _ in USER_ROWS
+               if can_serve("aiohttp", key)}
 TARGETS.update({
     "hs_heap_mpy": ("max", 30.0, "≤ 30 KB"),
     "hs_min_heap_mpy": ("max", 48, "≤ 48k"),
@@ -286,6 +297,11 @@ def prepare(tmp, peers=None):
         shutil.copy(os.path.join(BENCH, "apps", name + ".py"),
                     os.path.join(py, "bench_%s.py" % name))
     shutil.copy(os.path.join(BENCH, "floor.py"), os.path.join(py, "bench_floor.py"))
+    cpy = os.path.join(tmp, "cpy")
+    os.makedirs(cpy)
+    for name in CPY_ONLY:
+        shutil.copy(os.path.join(BENCH, "apps", name + "_app.py"),
+                    os.path.join(cpy, MODULES[name] + ".py"))
     build_mpy.build(mpy, root=ROOT, quiet=True)
     cross = build_mpy.mpy_cross_cmd()
     for dirpath, _, files in os.walk(py):
@@ -301,7 +317,7 @@ def prepare(tmp, peers=None):
                            capture_output=True)
     romfs = os.path.join(tmp, "bench.romfs")
     romfs_size = build_mpy.romfs_dir(mpy, romfs)
-    return {"tmp": tmp, "py": py, "mpy": mpy, "static": static,
+    return {"tmp": tmp, "py": py, "cpy": cpy, "mpy": mpy, "static": static,
             "romfs": romfs, "romfs_size": romfs_size,
             "microdot_version": getattr(microdot, "__version__", None)}
 
@@ -319,6 +335,9 @@ MODULES = {"floor": "bench_floor", "ahttp": "bench_ahttp_app",
            "microdot": "bench_microdot_app", "ahttp-sync": "bench_ahttp_sync_app",
            "ahttp-hs": "bench_ahttp_hello_sse", "microdot-hs": "bench_microdot_hello_sse"}
 MODULES.update((name, "bench_%s_app" % name) for name in PEER_NAMES)
+MODULES["aiohttp"] = "bench_aiohttp_app"
+# apps CPython alone runs: copied to tmp/cpy, never compiled nor in ROMFS
+CPY_ONLY = ("aiohttp",)
 # the hello + SSE app of each server of the memory table (a peer's app
 # without BENCH_FEATURES is its hello + SSE app)
 HELLO_SSE = {"ahttp": "ahttp-hs", "microdot": "microdot-hs"}
@@ -359,7 +378,8 @@ class Server:
                 cmd += [os.path.join(env_info["py"], mod + ".py")]
         else:
             env["PYTHONPATH"] = env_info["py"]
-            cmd = [sys.executable, "-u", os.path.join(env_info["py"], mod + ".py")]
+            where = env_info["cpy"] if kind in CPY_ONLY else env_info["py"]
+            cmd = [sys.executable, "-u", os.path.join(where, mod + ".py")]
         self.log_path = os.path.join(env_info["tmp"], "server-%s-%d.log" % (kind, self.port))
         self.cmd = cmd
         self.env = env
@@ -563,7 +583,7 @@ class Results:
             rt, row, server = key
             if rt != runtime or rep not in lst:
                 continue
-            for base in ("floor", "microdot"):
+            for base in ("floor", "microdot", "aiohttp"):
                 brow = BASE_ROW.get(row, row)
                 if base == "floor":
                     brow = FLOOR_ROW.get(row, brow)
@@ -845,8 +865,8 @@ def fmt_ratio(v):
     return "%.2f" % v if v >= 0.1 else "%.3f" % v
 
 
-def target_cell(row, ahttp_value, ahttp_ratio, microdot_value=None):
-    t = TARGETS.get(row)
+def target_cell(row, ahttp_value, ahttp_ratio, microdot_value=None, targets=TARGETS):
+    t = targets.get(row)
     if t is None:
         return ""
     kind, limit, text = t
@@ -873,6 +893,39 @@ def servers_for(runtime, cfg):
 def peers_for(runtime, cfg):
     """The peers present, in table order (MicroPython only)."""
     return [p for p in PEER_NAMES if p in cfg.peers] if runtime == "mp" else []
+
+
+def cpython_peers(runtime, cfg):
+    """aiohttp when it imports (CPython only): GET /hello and what users
+    write, no SSE fan-out, WebSocket or static rows, no memory rows."""
+    return ["aiohttp"] if runtime == "cpy" and cfg.aiohttp else []
+
+
+def aiohttp_summary(cfg, res):
+    """The CPython target line: the rows where ahttp's figure is at least
+    aiohttp's (ahttp ÷ aiohttp >= 1.0), and those where it is not."""
+    if not cfg.aiohttp:
+        return cfg.aiohttp_absent
+    met, missed, nodata = 0, [], 0
+    for row, label, _ in USER_ROWS:
+        if row not in CPY_TARGETS:
+            continue
+        r = res.ratio("cpy", row, "ahttp", "aiohttp")
+        if r is None:
+            nodata += 1
+        elif r >= CPY_TARGETS[row][1]:
+            met += 1
+        else:
+            missed.append("%s (%s)" % (label, fmt_ratio(r)))
+    text = "met on %d of %d rows measured (ahttp ÷ aiohttp ≥ 1.0)" % (
+        met, met + len(missed))
+    if len(missed) > 8:
+        text += "; **missed** on %d (the target column says which)" % len(missed)
+    elif missed:
+        text += "; **missed** on %s" % "; ".join(missed)
+    if nodata:
+        text += "; %d row%s not measured in this run" % (nodata, "" if nodata == 1 else "s")
+    return text + "."
 
 
 def table_head(cols, left, right_text=0):
@@ -911,7 +964,7 @@ def report(cfg, res, meta):
     for runtime, title in (("mp", "MicroPython (unix port)"), ("cpy", "CPython")):
         if runtime not in cfg.runtimes:
             continue
-        servers = servers_for(runtime, cfg)
+        servers = servers_for(runtime, cfg) + cpython_peers(runtime, cfg)
         others = [s for s in servers if s != "floor"]
         out.append("")
         out.append("## Throughput, %s" % title)
@@ -926,13 +979,18 @@ def report(cfg, res, meta):
             cells.append(fmt_ratio(res.ratio(runtime, row, "ahttp", "microdot")))
             out.append("| " + " | ".join(cells) + " |")
         # what users write: the floor's figure, every server's ratio to it
-        ratio_servers = ["ahttp", "microdot"] + peers_for(runtime, cfg)
+        aio = cpython_peers(runtime, cfg)
+        ratio_servers = ["ahttp", "microdot"] + peers_for(runtime, cfg) + aio
+        # a target column: issue 18's goals under MicroPython, aiohttp's
+        # figure under CPython (when aiohttp is measured)
+        targets = TARGETS if runtime == "mp" else CPY_TARGETS if aio else None
         out.append("")
         out.append("## What users write, %s (ratio to the floor)" % title)
         out.append("")
         cols = ["case", "unit", "floor"] + [HEADER[s] for s in ratio_servers] \
-            + ["ahttp ÷ microdot"] + (["target (ahttp)"] if runtime == "mp" else [])
-        out += table_head(cols, 2, 1 if runtime == "mp" else 0)
+            + ["ahttp ÷ microdot"] + ["ahttp ÷ %s" % HEADER[s] for s in aio] \
+            + (["target (ahttp)"] if targets else [])
+        out += table_head(cols, 2, 1 if targets else 0)
         for row, label, unit in USER_ROWS:
             cells = [label, unit, fmt_num(res.median(runtime, FLOOR_ROW.get(row, row),
                                                      "floor"), unit)]
@@ -940,14 +998,21 @@ def report(cfg, res, meta):
                 cells.append(fmt_ratio(res.ratio(runtime, row, s, "floor"))
                              if can_serve(s, row) else "–")
             cells.append(fmt_ratio(res.ratio(runtime, row, "ahttp", "microdot")))
+            for s in aio:
+                cells.append(fmt_ratio(res.ratio(runtime, row, "ahttp", s))
+                             if can_serve(s, row) else "–")
             if runtime == "mp":
                 cells.append(target_cell(row, res.median(runtime, row, "ahttp"),
                                          res.ratio(runtime, row, "ahttp", "floor")))
+            elif targets:
+                cells.append(target_cell(row, None,
+                                         res.ratio(runtime, row, "ahttp", "aiohttp"),
+                                         targets=targets))
             out.append("| " + " | ".join(cells) + " |")
         if runtime == "cpy":
             out.append("")
             out.append("CPython target (each shape at least aiohttp's figure): %s"
-                       % meta["aiohttp"])
+                       % aiohttp_summary(cfg, res))
     if "mp" in cfg.runtimes:
         hs = ["ahttp", "microdot"] + peers_for("mp", cfg)
         out.append("")
@@ -1029,6 +1094,24 @@ def notes(cfg):
              "tinyweb runs with `max_concurrency=10` (its README's figure for this "
              "port), the others with their defaults (a listen backlog of 5). They run "
              "under MicroPython only.")
+    if "cpy" in cfg.runtimes:
+        n.append("")
+        n.append("aiohttp (CPython only, when it imports): bench/apps/aiohttp_app.py, "
+                 "an `aiohttp.web` app run by `web.run_app` with the access log off, "
+                 "written as its users write one: `web.Response(text=...)` for GET "
+                 "/hello and the str shapes (with `status=` and `content_type=` for "
+                 "the tuple rows), `web.json_response` for the dict and list, "
+                 "`web.Response(body=...)` for bytes and the response-object row, a "
+                 "`StreamResponse` prepared with its length then two `write()`s, "
+                 "`web.FileResponse` of the same 14-byte file, and for the event "
+                 "loops a `text/event-stream` `StreamResponse` written with one "
+                 "`await resp.write()` per event (the same event bytes as ahttp's; "
+                 "aiohttp frames them chunked and closes the connection at the "
+                 "stream's end, `force_close()`). Its column in what users write is "
+                 "its ratio to the floor; `ahttp ÷ aiohttp` and the target column "
+                 "compare ahttp with it in the same repeat. It has no broadcast "
+                 "helper (no Broadcaster rows) and runs none of the SSE fan-out, "
+                 "WebSocket or static rows of the throughput table (\"–\").")
     n.append("")
     n.append("Hello + SSE app: bench/apps/ahttp_hello_sse.py, microdot_hello_sse.py "
              "and each peer's bench/apps/<peer>_app.py: a route answering \"Hello, "
@@ -1170,12 +1253,15 @@ def main(argv):
     cfg.peers, peer_lines = find_peers()
     for line in peer_lines:
         print(line)
+    cfg.aiohttp = None        # aiohttp's version when it imports
+    cfg.aiohttp_absent = "aiohttp is absent from .venv: not measured"
     try:
-        import aiohttp  # noqa: F401
-        aiohttp_line = ("aiohttp is installed, but this bench has no aiohttp app "
-                        "yet: not measured")
+        import aiohttp
+        cfg.aiohttp = getattr(aiohttp, "__version__", "?")
+        aiohttp_line = ("aiohttp %s: measured (bench/apps/aiohttp_app.py)"
+                        % cfg.aiohttp)
     except ImportError:
-        aiohttp_line = "aiohttp is absent from .venv: not measured"
+        aiohttp_line = cfg.aiohttp_absent
     if "cpy" in cfg.runtimes:
         print("CPython target: " + aiohttp_line)
     if a.client == "python" or (a.smoke and a.client == "auto"):
@@ -1195,16 +1281,17 @@ def main(argv):
         now = datetime.datetime.now()
         meta = {"date": now.strftime("%Y-%m-%d %H:%M"), "machine": machine(),
                 "versions": versions(cfg.env), "peer_lines": peer_lines,
-                "aiohttp": aiohttp_line,
                 "client": ("wrk (%s) for HTTP requests" % cfg.wrk) if cfg.wrk
                 else "Python asyncio client (bench/loadgen.py)"}
         meta["client"] += "; bench/loadgen.py for SSE, WebSocket, static"
         for name, src in sorted(cfg.peers.items()):
             meta["versions"] += "; %s from %s" % (HEADER[name], peer_version(src))
+        if cfg.aiohttp and "cpy" in cfg.runtimes:
+            meta["versions"] += "; aiohttp %s" % cfg.aiohttp
         for rep in range(cfg.repeats):
             for runtime in cfg.runtimes:
                 servers = [s for s in servers_for(runtime, cfg) if s != "ahttp-sync"] \
-                    + peers_for(runtime, cfg)
+                    + peers_for(runtime, cfg) + cpython_peers(runtime, cfg)
                 k = rep % len(servers)
                 order = servers[k:] + servers[:k]     # rotate: no server always first
                 log("repeat %d/%d, %s, order %s" % (rep + 1, cfg.repeats, runtime,
@@ -1215,7 +1302,7 @@ def main(argv):
                     run_hello(cfg, res, runtime, "ahttp-sync", rep)
                 log("SSE, WebSocket, static (%.0f s so far)" % (time.monotonic() - started))
                 for server in order:
-                    if server not in PEER_NAMES:
+                    if server not in PEER_NAMES and server not in CPY_ONLY:
                         run_full(cfg, res, runtime, server, rep)
                 log("what users write (%.0f s so far)" % (time.monotonic() - started))
                 for server in order:

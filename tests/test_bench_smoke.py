@@ -14,6 +14,12 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 import run as bench  # noqa: E402
 
+try:
+    import aiohttp  # noqa: F401
+    HAS_AIOHTTP = True
+except ImportError:
+    HAS_AIOHTTP = False
+
 
 @pytest.mark.timeout(180)
 def test_bench_smoke(tmp_path):
@@ -27,6 +33,12 @@ def test_bench_smoke(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     for _, var, _, header, _ in bench.PEERS:
         assert "%s: absent (%s is not set)" % (header, var) in r.stdout
+    # aiohttp (requirements-dev.txt) is measured under CPython when it
+    # imports; without it the run says so and goes on
+    if HAS_AIOHTTP:
+        assert "CPython target: aiohttp " in r.stdout
+    else:
+        assert "aiohttp is absent from .venv: not measured" in r.stdout
     latest = (out / "latest.md").read_text()
     assert latest.strip() in r.stdout
     # the latest run only: earlier ones are in git history
@@ -61,6 +73,8 @@ def test_bench_smoke(tmp_path):
                 continue
             for server in ("floor", "ahttp", "microdot"):
                 assert r[server] not in ("", "–"), (runtime, label, r)
+            if runtime == "cpy" and HAS_AIOHTTP and key.startswith("hello_"):
+                assert r["aiohttp"] not in ("", "–"), (runtime, label, r)
         # what users write: every shape and event loop answered on ahttp,
         # and on microdot where it has the route (a smoke run measures each
         # at one mode; `return "str"` is GET /hello at all four)
@@ -77,12 +91,21 @@ def test_bench_smoke(tmp_path):
             if key.startswith("es") and int(key.lstrip("esfm")) not in bench.SMOKE_CLIENTS:
                 continue
             measured += 1
-            for server in ("floor", "ahttp", "microdot"):
-                if server == "microdot" and not bench.can_serve("microdot", key):
+            servers = ["floor", "ahttp", "microdot"]
+            if runtime == "cpy" and HAS_AIOHTTP:
+                servers.append("aiohttp")
+            for server in servers:
+                if server != "floor" and not bench.can_serve(server, key):
                     assert r[server] == "–", (runtime, label, r)
                     continue
                 assert r[server] not in ("", "–"), (runtime, label, r)
+            if "aiohttp" in servers and bench.can_serve("aiohttp", key):
+                assert r["ahttp ÷ aiohttp"] not in ("", "–"), (runtime, label, r)
+                assert r["target (ahttp)"].startswith("≥ aiohttp: "), (runtime, label, r)
         assert measured >= len(bench.SHAPES) + len(bench.EVENT_LOOPS) + len(bench.BROADCAST)
+    target = [line for line in lines if line.startswith("CPython target (each shape")]
+    assert len(target) == 1, target
+    assert ("met on " if HAS_AIOHTTP else "aiohttp is absent") in target[0], target
     heading = "## Memory, hello + SSE app, MicroPython (unix port, 64-bit)"
     for key, label, unit in bench.HS_MEMORY:
         r = row(label, heading)
