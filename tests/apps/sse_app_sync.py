@@ -90,6 +90,15 @@ def _set_sndbuf(writer, n):
     s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_SNDBUF", 7), n)  # 7: Linux
 
 
+@app.thread
+@app.route("GET", "/flood")
+def flood(reader, writer, request):
+    """n events from a loop of sends that never sleeps."""
+    es = EventSource(reader, writer)
+    for i in range(int(request.args.get("n", "1000"))):
+        es.send(str(i))
+
+
 @app.route("GET", "/burst")
 def burst(reader, writer, request):
     """Publish n events at once (size bytes of payload each)."""
