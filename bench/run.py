@@ -1,7 +1,7 @@
 """ahttp against microdot, the small MicroPython servers, aiohttp (CPython)
 and the bare-asyncio floor, side by side, in one run.
 
-    .venv/bin/python bench/run.py            # the full run (about 31 minutes)
+    .venv/bin/python bench/run.py            # the full run (about 25 minutes)
     .venv/bin/python bench/run.py --smoke    # a fraction of a second per case (CI)
 
     BENCH_TINYWEB=DIR BENCH_ERIKDELANGE=DIR BENCH_AIOWEBSERVER=DIR \
