@@ -69,7 +69,9 @@ def encode_event(data=None, event=None, id=None, retry=None):
     if data and retry is None and (id is None or type(id) is int) and "\r" not in data:
         if "\n" in data:
             # lines, none empty: each its data: line, in the same formats
-            if "\n\n" in data or data[0] == "\n" or data[-1] == "\n":
+            # (startswith, not data[0]: indexing a str interns that
+            # character on MicroPython, see _http.isdigits)
+            if "\n\n" in data or data.startswith("\n") or data.endswith("\n"):
                 return _encode_event(data, event, id, retry)
             data = data.replace("\n", "\ndata: ")
         if event is None:
