@@ -73,11 +73,16 @@ def encode_event(data=None, event=None, id=None, retry=None):
             # character on MicroPython, see _http.isdigits)
             if "\n\n" in data or data.startswith("\n") or data.endswith("\n"):
                 return _encode_event(data, event, id, retry)
-            data = data.replace("\n", "\ndata: ")
+            # (bytes on MicroPython, which the formats take as they are:
+            # a new str is looked up among all the interned names, a
+            # cost that grows with every module loaded; bytes are not)
+            data = (data.encode().replace(b"\n", b"\ndata: ") if MICROPYTHON
+                    else data.replace("\n", "\ndata: "))
         if event is None:
             data = (_FORMATS[0] % data) if id is None else (_FORMATS[1] % (id, data))
         else:
-            event = _text(event, "event")
+            if type(event) is not str or "\n" in event or "\r" in event:
+                event = _text(event, "event")   # (a plain name: as it is)
             data = (_FORMATS[2] % (event, data) if id is None
                     else _FORMATS[3] % (event, id, data))
         return data if MICROPYTHON else data.encode()

@@ -229,7 +229,9 @@ class Stream(RecvBuffer):
             sleep_ms(0): wait_for() and create_task() take it.)"""
             global _ran
             if getattr(self._s, "out_buf", True):
-                return (yield from self._bounded())
+                r = yield from self._bounded()
+                _ran = ticks_ms()       # (that wait let other tasks run)
+                return r
             t = ticks_ms()
             if t != _ran:
                 # Every write taken whole, and a time slice of at most a
