@@ -9,7 +9,7 @@ watchdog task cancels connections whose deadline has passed.
 import gc
 import sys
 
-from ._http import HTTPError, RecvBuffer, body_framing, NO_ROOM, LINGER_MS
+from ._http import HTTPError, RecvBuffer, body_framing, heap_room, NO_ROOM, LINGER_MS
 from ._app import AppCore
 from ._response import BUSY, FAIL, encode_value, verdict
 from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const, load
@@ -624,7 +624,6 @@ async def _accept_loop(s, app, ssl):
     conns = app._conns
     limits = app.limits
     refused = app._refused
-    spare = t = 0
     while True:
         if _drop_refused(refused, app._rmv) * 2 >= _REFUSED:
             # every slot holds a refused client still being read from: the
@@ -654,21 +653,9 @@ async def _accept_loop(s, app, ssl):
             # fail part way for want of memory (and take others with it).
             # (With nothing else open it is tried all the same: no
             # connection's end would give memory back.)
-            low = False
-            if conns:
-                # gc.mem_free() walks the whole heap: measured again only
-                # once the connections accepted since could have taken what
-                # was spare (4 KB each), or a second on
-                spare -= 1
-                if spare < 0 or ticks_diff(ticks_ms(), t) > 1000:
-                    f = gc.mem_free()
-                    if f < limits.min_free:
-                        gc.collect()
-                        f = gc.mem_free()
-                        low = f < limits.min_free
-                    spare = (f - limits.min_free) >> 12
-                    t = ticks_ms()
-            if low or len(conns) >= limits.max_connections:
+            # (heap_room measures the heap only now and then: see there)
+            if (len(conns) >= limits.max_connections
+                    or conns and not heap_room(limits.min_free)):
                 _refuse(refused, raw, ssl)
                 continue
             if ssl:
