@@ -190,21 +190,25 @@ class Stream(RecvBuffer):
 
     async def drain(self):
         global _ran
-        t = asyncio.current_task()
-        self.drainer = t if t is not self.task else None
-        self.deadline = ticks_add(ticks_ms(), self.app.limits.send_ms)
-        try:
-            await self._s.drain()
-        except asyncio.CancelledError:
-            if self.expired:
-                self.expired = False
-                if hasattr(t, "uncancel"):
-                    t.uncancel()
-                raise OSError(110, "send timed out: client is not reading")
-            raise
-        finally:
-            self.deadline = None
-            self.drainer = None
+        tr = getattr(self._s, "transport", None)    # (CPython's streams)
+        if tr is None or tr.get_write_buffer_size() or tr.is_closing():
+            t = asyncio.current_task()
+            self.drainer = t if t is not self.task else None
+            self.deadline = ticks_add(ticks_ms(), self.app.limits.send_ms)
+            try:
+                await self._s.drain()
+            except asyncio.CancelledError:
+                if self.expired:
+                    self.expired = False
+                    if hasattr(t, "uncancel"):
+                        t.uncancel()
+                    raise OSError(110, "send timed out: client is not reading")
+                raise
+            finally:
+                self.deadline = None
+                self.drainer = None
+        # (else CPython's transport has sent it all: nothing to wait for,
+        # where asyncio's drain would still run two coroutines)
         if not MICROPYTHON:
             # CPython's drain returns without yielding while the transport
             # takes the bytes: a loop of sends to a fast reader would hold
@@ -586,6 +590,13 @@ class HTTPServer(AppCore):
                     # (a client that has sent all and closed its side is
                     # closed now, not at the watchdog's next round)
                     _drop_refused(self._refused, self._rmv)
+                    return None
+            elif v != _LINGER:
+                # CPython, everything sent: the transport closes at once,
+                # nothing to wait for (ahttp.testing's writer has none)
+                t = getattr(writer, "transport", None)
+                if t is not None and not t.get_write_buffer_size():
+                    t.close()
                     return None
             # a lingering read, a close that waits (CPython): _server_cold
             return self._linger(st, writer, v)
