@@ -188,6 +188,19 @@ class Stream(RecvBuffer):
         self.written += len(data)
         self._s.write(data)
 
+    if MICROPYTHON:
+        def write(self, data):
+            """As above; True when the bytes went out whole and a drain
+            now would neither wait nor yield (see drain): a loop of
+            EventSource.send then skips that generator, which most events
+            of a millisecond slice need not make."""
+            if self.discard or not data:
+                return None
+            self.written += len(data)
+            s = self._s
+            s.write(data)
+            return not s.out_buf and ticks_ms() == _ran
+
     async def drain(self):
         global _ran
         tr = getattr(self._s, "transport", None)    # (CPython's streams)
@@ -232,7 +245,7 @@ class Stream(RecvBuffer):
             wait bounded by send_timeout. (A generator, not the bare
             sleep_ms(0): wait_for() and create_task() take it.)"""
             global _ran
-            if getattr(self._s, "out_buf", True):
+            if self._s.out_buf:
                 r = yield from self._bounded()
                 _ran = ticks_ms()       # (that wait let other tasks run)
                 return r

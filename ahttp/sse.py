@@ -245,10 +245,11 @@ class EventSource:
             await self._send(data)     # a heartbeat may be sending; or raise
             return
         # (_send's write and _flush's drain, inline: one coroutine per
-        # event, which is what a handler's loop of sends pays for)
+        # event, which is what a handler's loop of sends pays for; the
+        # server's Stream.write says True when that drain has nothing to do)
         try:
-            self.writer.write(data)
-            await self.writer.drain()
+            if self.writer.write(data) is not True:
+                await self.writer.drain()
         except BaseException as e:   # OSError, or cancelled by the server
             self._fail(e)
             raise

@@ -92,6 +92,10 @@ class _Pipe:
 class _ServerSide:
     """What the server gets in place of asyncio's reader and writer."""
 
+    # (MicroPython's stream keeps what the socket refused here: never
+    # empty, so every drain waits for the pipe's space)
+    out_buf = True
+
     def __init__(self, inp, out, peer):
         self._in = inp
         self._out = out
