@@ -723,6 +723,63 @@ def test_router_methods_for_options_asterisk():
 
 # -- static path resolution -----------------------------------------------------
 
+class _CountingGC:
+    """Stands in for the gc module: how often the free heap was asked."""
+
+    def __init__(self, free):
+        self.free = free
+        self.asked = 0
+        self.collected = 0
+
+    def mem_free(self):
+        self.asked += 1
+        return self.free
+
+    def collect(self):
+        self.collected += 1
+
+
+def test_heap_room_measures_once_per_burst_and_refuses_a_low_heap():
+    # gc.mem_free() walks the whole heap: new connections and streams share
+    # one measure, taken again once the 4 KB each start may take (plus its
+    # room) could have used up what was spare, or a second on
+    import ahttp._http as h
+    from ahttp._compat import ticks_ms, ticks_add
+    fake = _CountingGC(65536)
+    real, saved = h.gc, (h._spare, h._measured)
+    h.gc = fake
+    try:
+        h._spare = -1
+        assert h.heap_room(4096) is True
+        assert fake.asked == 1
+        for _ in range(15):         # 64 KB free, 4 KB kept: 15 starts spare
+            assert h.heap_room(4096) is True
+        assert fake.asked == 1
+        assert h.heap_room(4096) is True
+        assert fake.asked == 2
+        assert h.heap_room(4096, 8192) is True      # room: 4 + 8 KB spent
+        assert h.heap_room(4096) is True
+        assert fake.asked == 2
+        assert h.heap_room(4096, 50000) is True     # more than is left: measured
+        assert fake.asked == 3
+        h._measured = ticks_add(ticks_ms(), -2000)  # a second on: measured
+        assert h.heap_room(4096) is True
+        assert fake.asked == 4
+        fake.free = 6000            # little spare: measured at each start
+        h._spare = -1
+        assert h.heap_room(4096) is True
+        assert h.heap_room(4096) is True
+        assert fake.asked == 6 and fake.collected == 0
+        fake.free = 3000            # below min_free: collected, refused
+        assert h.heap_room(4096) is False
+        assert fake.asked == 8 and fake.collected == 1
+        assert h.heap_room(4096) is False           # and again, not on credit
+        assert fake.collected == 2
+    finally:
+        h.gc = real
+        h._spare, h._measured = saved
+
+
 def test_safe_join_stays_inside():
     assert _static.safe_join("www", "a/b.txt") == "www/a/b.txt"
     assert _static.safe_join("www", "") == "www"
