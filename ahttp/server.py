@@ -183,23 +183,16 @@ class Stream(RecvBuffer):
     # -- writing ----------------------------------------------------------
 
     def write(self, data):
+        """MicroPython: True when the bytes went out whole and a drain now
+        would neither wait nor yield (see drain), so a loop of
+        EventSource.send skips that generator, which most events of a
+        millisecond slice need not make. CPython: False."""
         if self.discard or not data:
-            return
+            return None
         self.written += len(data)
-        self._s.write(data)
-
-    if MICROPYTHON:
-        def write(self, data):
-            """As above; True when the bytes went out whole and a drain
-            now would neither wait nor yield (see drain): a loop of
-            EventSource.send then skips that generator, which most events
-            of a millisecond slice need not make."""
-            if self.discard or not data:
-                return None
-            self.written += len(data)
-            s = self._s
-            s.write(data)
-            return not s.out_buf and ticks_ms() == _ran
+        s = self._s
+        s.write(data)
+        return MICROPYTHON and not s.out_buf and ticks_ms() == _ran
 
     async def drain(self):
         global _ran
