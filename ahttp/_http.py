@@ -312,25 +312,10 @@ def parse_head(head, limits):
     # Positions into the bytes (see _TOKEN_B), not split() lists: every
     # object allocated per request costs its share of a collection (see
     # bench/profile.py).
-    latin = False
-    odd = _ODD.search(head)
-    if odd:
-        from ._utf8 import utf8
-        try:
-            utf8(head)      # (the pieces are decoded as they are taken)
-        except UnicodeError:
-            # obs-text (bytes 0x80-0xFF that are not UTF-8) is allowed in
-            # field values (RFC 9110 5.5); a value that is not UTF-8 is read
-            # as Latin-1 below. The request line must be UTF-8 still.
-            try:
-                utf8(head[:head.find(b"\n")])
-            except UnicodeError:
-                raise HTTPError(400, "request line is not valid UTF-8")
-            latin = True
     n = head.count(b"\r\n")
     if head.count(b"\n") != n or head.count(b"\r") != n:
         raise HTTPError(400, "bare CR or LF in request head")
-    if b"\x00" in head or odd and _CTL.search(head):
+    if b"\x00" in head:
         raise HTTPError(400, "control character in request head")
     e = head.find(b"\r\n")
     if e > limits.max_request_line:
@@ -362,7 +347,21 @@ def parse_head(head, limits):
     target = head[i + 1:j]
     if not target or b"\t" in target:
         raise HTTPError(400, "invalid request target")
-    target = str(target, "utf-8")
+    # The method, version and header names are tokens (checked): control
+    # characters and non-ASCII bytes can only be in the target and the
+    # values, which are looked at one by one (fewer bytes through the
+    # regex than the whole head; _utf8 is loaded only for text that is
+    # not ASCII)
+    if _ODD.search(target):
+        if _CTL.search(target):
+            raise HTTPError(400, "control character in request head")
+        from ._utf8 import utf8
+        try:
+            target = utf8(target)
+        except UnicodeError:
+            raise HTTPError(400, "request line is not valid UTF-8")
+    else:
+        target = str(target, "utf-8")
     if n - 2 > limits.max_headers:
         raise HTTPError(431, "too many header fields")
     headers = {}
@@ -383,20 +382,20 @@ def parse_head(head, limits):
                 raise HTTPError(400, "obsolete line folding")
             raise HTTPError(400, "invalid header name")
         name = str(name, "utf-8")
-        i += 1
-        k = e
-        while i < k and head[i] in (32, 9):     # the value without the
-            i += 1                              # spaces and tabs around it
-        while k > i and head[k - 1] in (32, 9):
-            k -= 1
-        value = head[i:k]
-        if latin:
+        value = head[i + 1:e]
+        if _ODD.search(value):
+            if _CTL.search(value):
+                raise HTTPError(400, "control character in request head")
+            from ._utf8 import utf8
+            value = value.strip()     # (spaces and tabs: no other CTL here)
             try:
                 value = utf8(value)
             except UnicodeError:
-                # each byte the Latin-1 character it names (MicroPython
-                # has no Latin-1 codec: widened to UTF-8 here; inline, as a
-                # helper's name would be interned on a board)
+                # obs-text (bytes 0x80-0xFF that are not UTF-8) is allowed
+                # in field values (RFC 9110 5.5): read as Latin-1, each
+                # byte the character it names (MicroPython has no Latin-1
+                # codec: widened to UTF-8 here; inline, as a helper's name
+                # would be interned on a board)
                 b = bytearray()
                 for c in value:
                     if c < 0x80:
@@ -406,7 +405,9 @@ def parse_head(head, limits):
                         b.append(0x80 | c & 0x3F)
                 value = str(b, "utf-8")
         else:
-            value = str(value, "utf-8")
+            # (strip() takes spaces and tabs off, the OWS around a value:
+            # the other characters it takes are CTLs, refused above)
+            value = str(value.strip(), "utf-8")
         if name in headers:
             if name == "host":
                 raise HTTPError(400, "more than one Host header")

@@ -14,11 +14,13 @@ class Request:
     # Defaults on the class: an instance only stores what a request sets.
     params = {}
     _body = None
+    version = "1.1"
 
     def __init__(self, app, method, target, version, headers, reader=None, client=None):
         self.app = app
         self.method = method
-        self.version = "1.1" if version == "HTTP/1.1" else "1.0"
+        if version != "HTTP/1.1":
+            self.version = "1.0"
         self.headers = headers
         if client is not None:
             self.client = client
@@ -26,7 +28,7 @@ class Request:
         self.target = target
         i = target.find("?")
         path = target if i < 0 else target[:i]
-        if path[:1] != "/":
+        if not path.startswith("/"):    # (a slice would be a new str)
             origin_path = load("_request_cold").origin_path
             path = origin_path(method, path)
         if "%" in path:

@@ -117,13 +117,17 @@ class Stream(RecvBuffer):
         self._append(data)
         return True
 
-    async def read_head(self):
+    def read_head(self):
         """The next request head as (method, target, version, headers), or
         None when the client closed the connection between requests.
 
         Deadlines: idle_timeout while nothing of a request has arrived,
         head_timeout from its first byte. A head that arrives whole (the
         usual case) sets no head deadline at all.
+
+        A generator, awaited like a coroutine (on CPython it is made one
+        below the class): on MicroPython it waits on the socket itself,
+        as _recv does, one generator per request fewer.
         """
         limits = self.app.limits
         if self._buf:
@@ -138,8 +142,20 @@ class Stream(RecvBuffer):
             # shows up here as bytes that never arrive)
             self.idle = True
             self.deadline = ticks_add(ticks_ms(), limits.idle_ms if self.served else limits.head_ms)
+        mv = self.app._rmv
+        r = self._r
+        if mv is not None and type(r) is not asyncio.StreamReader:
+            mv = None       # (ahttp.testing's streams)
         while True:
-            data = await self._recv(limits.read_size)
+            if mv is None:
+                data = yield from self._recv(limits.read_size)
+            else:
+                s = r.s
+                k = None
+                while k is None:    # (see _recv)
+                    yield queue_read(s)
+                    k = s.readinto(mv)
+                data = bytes(mv[:k]) if k else b""
             if not data:
                 self.eof = True
                 self.deadline = None
@@ -263,6 +279,11 @@ class Stream(RecvBuffer):
         new attribute: that would grow this object's attribute table on a
         heap that may have no room left.)"""
         self.task = None
+
+
+if not MICROPYTHON:
+    import types
+    Stream.read_head = types.coroutine(Stream.read_head)
 
 
 class HTTPServer(AppCore):
