@@ -793,6 +793,8 @@ def _drop_refused(buf, data):
     # (the watchdog, and the accept loop when every slot is taken) read
     # what refused clients sent; close those that closed, or whose linger
     # time is up. Returns how many slots are still taken.
+    if buf.count(None) == _REFUSED:
+        return 0        # (none: the accept loop asks at every connection)
     now = ticks_ms()
     taken = 0
     i = 0
