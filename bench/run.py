@@ -65,6 +65,8 @@ THROUGHPUT = [
     ("hello_ka10", "GET /hello, keep-alive, 10 connections", "req/s", True),
     ("hello_close1", "GET /hello, Connection: close, 1 connection", "req/s", True),
     ("hello_close10", "GET /hello, Connection: close, 10 connections", "req/s", True),
+    ("hello_br10", "GET /hello with a browser's 13-field head, keep-alive, "
+     "10 connections", "req/s", True),
     ("sse1", "SSE fan-out, 1 client", "events/s", True),
     ("sse10", "SSE fan-out, 10 clients", "events/s", True),
     ("sse50", "SSE fan-out, 50 clients", "events/s", True),
@@ -543,11 +545,14 @@ def ensure_wrk():
     return exe
 
 
-def wrk_rate(wrk, port, path, conns, duration, close):
+def wrk_rate(wrk, port, path, conns, duration, close, browser=False):
     cmd = [wrk, "-t1", "-c%d" % conns, "-d%ds" % max(1, round(duration)),
            "--timeout", "2s"]
     if close:
         cmd += ["-H", "Connection: close"]
+    if browser:
+        for name, value in L.BROWSER_HEADERS:
+            cmd += ["-H", "%s: %s" % (name, value)]
     cmd.append("http://127.0.0.1:%d%s" % (port, path))
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 30)
     m = re.search(r"Requests/sec:\s*([\d.]+)", r.stdout)
@@ -560,10 +565,10 @@ def wrk_rate(wrk, port, path, conns, duration, close):
     return rate
 
 
-def hello_rate(cfg, port, conns, close):
+def hello_rate(cfg, port, conns, close, browser=False):
     if cfg.wrk:
-        return wrk_rate(cfg.wrk, port, "/hello", conns, cfg.duration, close)
-    return L.http_load(port, "/hello", conns, cfg.duration, close)
+        return wrk_rate(cfg.wrk, port, "/hello", conns, cfg.duration, close, browser)
+    return L.http_load(port, "/hello", conns, cfg.duration, close, browser)
 
 
 # -- the cases --------------------------------------------------------------------
@@ -617,10 +622,10 @@ def attempt(res, what, fn, *args, srv=None):
 
 
 def run_hello(cfg, res, runtime, server, rep):
-    """The four GET /hello cases on one server (the floor needs a separate
-    process for Connection: close); each is also `return "str"` of what
-    users write."""
-    modes = [(False, ("hello_ka1", 1), ("hello_ka10", 10)),
+    """The GET /hello cases on one server (the floor needs a separate
+    process for Connection: close); the four plain ones are also `return
+    "str"` of what users write, hello_br10 the same with a browser's head."""
+    modes = [(False, ("hello_ka1", 1), ("hello_ka10", 10), ("hello_br10", 10)),
              (True, ("hello_close1", 1), ("hello_close10", 10))]
     if server != "floor":
         modes = [(None,) + modes[0][1:] + modes[1][1:]]
@@ -630,10 +635,12 @@ def run_hello(cfg, res, runtime, server, rep):
             with Server(cfg.env, server, runtime, close=close_proc) as srv:
                 for row, conns in mode[1:]:
                     close = row.startswith("hello_close")
+                    browser = row.startswith("hello_br")
                     v = attempt(res, "%s %s %s" % (runtime, server, row),
-                                hello_rate, cfg, srv.port, conns, close, srv=srv)
+                                hello_rate, cfg, srv.port, conns, close, browser, srv=srv)
                     res.add(runtime, row, server, rep, v)
-                    res.add(runtime, "u_str_" + row[6:], server, rep, v)
+                    if not browser:
+                        res.add(runtime, "u_str_" + row[6:], server, rep, v)
                     log("  %s %-9s %-14s %s" % (runtime, server, row, fmt_num(v)))
         except OSError as e:
             res.errors.append("%s %s hello: %s" % (runtime, server, e))
