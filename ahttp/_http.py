@@ -286,6 +286,20 @@ def find_head_end(buf, limits):
     return -1
 
 
+def _odd_text(piece):
+    # A target or field value with bytes _ODD finds: 400 for a control
+    # character; else its text without the spaces and tabs around it,
+    # strictly UTF-8, or None when it is not UTF-8. (Checked before strip,
+    # which would take VT and FF off the ends unseen.)
+    if _CTL.search(piece):
+        raise HTTPError(400, "control character in request head")
+    from ._utf8 import utf8
+    try:
+        return utf8(piece.strip())
+    except UnicodeError:
+        return None
+
+
 def parse_head(head, limits):
     """Parse a request head (bytes up to and including the blank line).
 
@@ -339,12 +353,8 @@ def parse_head(head, limits):
     # regex than the whole head; _utf8 is loaded only for text that is
     # not ASCII)
     if _ODD.search(target):
-        if _CTL.search(target):
-            raise HTTPError(400, "control character in request head")
-        from ._utf8 import utf8
-        try:
-            target = utf8(target)
-        except UnicodeError:
+        target = _odd_text(target)
+        if target is None:
             raise HTTPError(400, "request line is not valid UTF-8")
     else:
         target = str(target, "utf-8")
@@ -378,26 +388,21 @@ def parse_head(head, limits):
             name = str(name, "utf-8")
         value = head[i + 1:e]
         if _ODD.search(value):
-            if _CTL.search(value):
-                raise HTTPError(400, "control character in request head")
-            from ._utf8 import utf8
-            value = value.strip()     # (spaces and tabs: no other CTL here)
-            try:
-                value = utf8(value)
-            except UnicodeError:
+            text = _odd_text(value)
+            if text is None:
                 # obs-text (bytes 0x80-0xFF that are not UTF-8) is allowed
                 # in field values (RFC 9110 5.5): read as Latin-1, each
                 # byte the character it names (MicroPython has no Latin-1
-                # codec: widened to UTF-8 here; inline, as a helper's name
-                # would be interned on a board)
+                # codec: widened to UTF-8 here)
                 b = bytearray()
-                for c in value:
+                for c in value.strip():
                     if c < 0x80:
                         b.append(c)
                     else:
                         b.append(0xC0 | c >> 6)
                         b.append(0x80 | c & 0x3F)
-                value = str(b, "utf-8")
+                text = str(b, "utf-8")
+            value = text
         else:
             # (strip() takes spaces and tabs off, the OWS around a value:
             # the other characters it takes are CTLs, refused above)
