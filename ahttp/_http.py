@@ -14,6 +14,9 @@ import gc
 import re
 
 from ._compat import const, MICROPYTHON, ticks_ms, ticks_diff
+# builtins as module globals: MicroPython looks a builtin name up along
+# its builtins table (~100 ns), a global in one step (docs/design.md)
+from builtins import len, str
 
 _TOKEN = re.compile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # the request parser works on bytes: MicroPython's str finds and slices

@@ -17,6 +17,9 @@ from .request import Request
 from .response import HTTPResponse
 from . import _aio
 from ._aio import asyncio, queue_read     # (asyncio internals: _aio only)
+# builtins as module globals: MicroPython looks a builtin name up along
+# its builtins table (~100 ns), a global in one step (docs/design.md)
+from builtins import bytes, len, type
 
 
 # verdict() of _response: what a connection does after a response
