@@ -121,7 +121,8 @@ def _pick(table, method):
 
 
 class AppCore:
-    Response = None      # set by the driver: its HTTPResponse class
+    # Response: the driver's HTTPResponse class (sync.HTTPServer's attribute;
+    # the async server loads it on first use, see server.HTTPServer.__getattr__)
     # The module whose Plain adapts a plain def handler to the driver (the
     # async one awaits every handler); None: handlers are called as they are
     _plain_module = None

@@ -14,7 +14,6 @@ from ._app import AppCore
 from ._response import BUSY, FAIL, encode_value, verdict
 from ._compat import ticks_ms, ticks_diff, ticks_add, MICROPYTHON, cold, const, load
 from .request import Request
-from .response import HTTPResponse
 from . import _aio
 from ._aio import asyncio, queue_read     # (asyncio internals: _aio only)
 # builtins as module globals: MicroPython looks a builtin name up along
@@ -323,7 +322,6 @@ class HTTPServer(AppCore):
     function(request, status, nbytes)), backlog (listen queue), send_chunk
     (bytes per piece of a static file)."""
 
-    Response = HTTPResponse
     body_module = "_body"
     _plain_module = "_server_cold"
 
@@ -361,6 +359,13 @@ class HTTPServer(AppCore):
         # (asked by name, so neither loads the other)
         if " %s " % name in " run_in_thread _busy _linger _send_error ":
             return cold(self, "_server_cold", name)
+        if name == "Response":
+            # HTTPResponse (ahttp.response), which a handler returning a
+            # plain value never needs: loaded by the first error page or
+            # response object, then found on the class
+            from .response import HTTPResponse
+            HTTPServer.Response = HTTPResponse
+            return HTTPResponse
         return AppCore.__getattr__(self, name)
 
     def stop(self, grace=5):
