@@ -201,10 +201,11 @@ class Stream(RecvBuffer):
     # -- writing ----------------------------------------------------------
 
     def write(self, data):
-        """MicroPython: True when the bytes went out whole and a drain now
-        would neither wait nor yield (see drain), so a loop of
-        EventSource.send skips that generator, which most events of a
-        millisecond slice need not make. CPython: False.
+        """True when the bytes went out whole and a drain now would neither
+        wait nor yield (see drain), so a loop of EventSource.send skips
+        that coroutine, which most events of a millisecond slice need not
+        make: on MicroPython the socket took them all, on CPython the
+        transport holds none of them (and is not closing).
 
         On MicroPython the bytes go to the socket here, as asyncio's
         Stream.write does it (what the socket refuses waits in out_buf for
@@ -221,8 +222,14 @@ class Stream(RecvBuffer):
                 data = data[n:]
             s.out_buf += data
             return False
-        s.write(data)
-        return False
+        tr = None if MICROPYTHON else getattr(s, "transport", None)
+        if tr is None:          # (MicroPython, or ahttp.testing's stream)
+            s.write(data)
+            return False
+        # CPython: to the transport, as asyncio's StreamWriter.write does
+        tr.write(data)
+        return (not tr.get_write_buffer_size() and not tr.is_closing()
+                and ticks_ms() == _ran)
 
     async def drain(self):
         global _ran
