@@ -228,8 +228,8 @@ class Stream(RecvBuffer):
             return False
         # CPython: to the transport, as asyncio's StreamWriter.write does
         tr.write(data)
-        return (not tr.get_write_buffer_size() and not tr.is_closing()
-                and ticks_ms() == _ran)
+        return (ticks_ms() == _ran and not tr.get_write_buffer_size()
+                and not tr.is_closing())
 
     async def drain(self):
         global _ran
@@ -546,11 +546,13 @@ class HTTPServer(AppCore):
                         and not self.after_hooks):
                     enc = encode_value(result, request, request.method == "HEAD")
                     if enc is not None:
-                        st.write(enc[0])
+                        # (v: True when the bytes left whole, see
+                        # Stream.write; then the verdict, below)
+                        v = st.write(enc[0])
                         if enc[2] is not None:
-                            st.write(enc[2])
+                            v = st.write(enc[2])
                         st.status = enc[3]
-                        if not has_out_buf or writer.out_buf:
+                        if v is not True and (not has_out_buf or writer.out_buf):
                             st.deadline = ticks_add(ticks_ms(), self.limits.send_ms)
                             await writer.drain()
                         st.deadline = None
