@@ -9,7 +9,8 @@ def const(x):
 
 
 def ticks_ms():
-    return int(time.monotonic() * 1000)
+    # (integer nanoseconds: cheaper than a float's int())
+    return time.monotonic_ns() // 1000000
 
 
 def ticks_diff(a, b):

@@ -204,17 +204,16 @@ class Stream(RecvBuffer):
         """True when the bytes went out whole and a drain now would neither
         wait nor yield (see drain), so a loop of EventSource.send skips
         that coroutine, which most events of a millisecond slice need not
-        make: on MicroPython the socket took them all, on CPython the
-        transport holds none of them (and is not closing).
+        make. (CPython's write and drain: ahttp._transport.)
 
-        On MicroPython the bytes go to the socket here, as asyncio's
+        The bytes go to the socket here, as MicroPython's asyncio
         Stream.write does it (what the socket refuses waits in out_buf for
         the drain), without that call: one Python call fewer per write."""
         if self.discard or not data:
             return None
         self.written += len(data)
         s = self._s
-        if MICROPYTHON and not s.out_buf:
+        if not s.out_buf:
             n = s.s.write(data)
             if n == len(data):
                 return ticks_ms() == _ran
@@ -222,71 +221,49 @@ class Stream(RecvBuffer):
                 data = data[n:]
             s.out_buf += data
             return False
-        tr = None if MICROPYTHON else getattr(s, "transport", None)
-        if tr is None:          # (MicroPython, or ahttp.testing's stream)
-            s.write(data)
-            return False
-        # CPython: to the transport, as asyncio's StreamWriter.write does
-        tr.write(data)
-        return (ticks_ms() == _ran and not tr.get_write_buffer_size()
-                and not tr.is_closing())
+        s.write(data)           # (or ahttp.testing's stream)
+        return False
 
-    async def drain(self):
+    async def _bounded(self):
+        # the drain bounded by send_timeout (the watchdog cancels it)
+        t = asyncio.current_task()
+        self.drainer = t if t is not self.task else None
+        self.deadline = ticks_add(ticks_ms(), self.app.limits.send_ms)
+        try:
+            await self._s.drain()
+        except asyncio.CancelledError:
+            if self.expired:
+                self.expired = False
+                if hasattr(t, "uncancel"):
+                    t.uncancel()
+                raise OSError(110, "send timed out: client is not reading")
+            raise
+        finally:
+            self.deadline = None
+            self.drainer = None
+
+    def drain(self):
+        """MicroPython's stream writes to the socket at once and keeps
+        only what it refused in out_buf: with nothing there, nothing
+        can time out, and a drain is one pass of the scheduler (a loop
+        of writes still lets other tasks run). That pass is asyncio's
+        own sleep_ms(0) in this one generator: no second coroutine
+        (asyncio's drain), no deadline to set and clear. Otherwise the
+        wait bounded by send_timeout. (A generator, not the bare
+        sleep_ms(0): wait_for() and create_task() take it.)"""
         global _ran
-        tr = getattr(self._s, "transport", None)    # (CPython's streams)
-        if tr is None or tr.get_write_buffer_size() or tr.is_closing():
-            t = asyncio.current_task()
-            self.drainer = t if t is not self.task else None
-            self.deadline = ticks_add(ticks_ms(), self.app.limits.send_ms)
-            try:
-                await self._s.drain()
-            except asyncio.CancelledError:
-                if self.expired:
-                    self.expired = False
-                    if hasattr(t, "uncancel"):
-                        t.uncancel()
-                    raise OSError(110, "send timed out: client is not reading")
-                raise
-            finally:
-                self.deadline = None
-                self.drainer = None
-        # (else CPython's transport has sent it all: nothing to wait for,
-        # where asyncio's drain would still run two coroutines)
-        if not MICROPYTHON:
-            # CPython's drain returns without yielding while the transport
-            # takes the bytes: a loop of sends to a fast reader would hold
-            # every other client until it ends. A pass of the loop once a
-            # millisecond, as on MicroPython (below).
-            t = ticks_ms()
-            if t != _ran:
-                _ran = t
-                await asyncio.sleep(0)
-
-    if MICROPYTHON:
-        _bounded = drain
-
-        def drain(self):
-            """MicroPython's stream writes to the socket at once and keeps
-            only what it refused in out_buf: with nothing there, nothing
-            can time out, and a drain is one pass of the scheduler (a loop
-            of writes still lets other tasks run). That pass is asyncio's
-            own sleep_ms(0) in this one generator: no second coroutine
-            (asyncio's drain), no deadline to set and clear. Otherwise the
-            wait bounded by send_timeout. (A generator, not the bare
-            sleep_ms(0): wait_for() and create_task() take it.)"""
-            global _ran
-            if self._s.out_buf:
-                r = yield from self._bounded()
-                _ran = ticks_ms()       # (that wait let other tasks run)
-                return r
-            t = ticks_ms()
-            if t != _ran:
-                # Every write taken whole, and a time slice of at most a
-                # millisecond since a drain last let other tasks run: a
-                # loop of sends (EventSource.send) pays for one pass of
-                # the scheduler, with its poll(), per slice, not per event.
-                _ran = t
-                yield from asyncio.sleep_ms(0)
+        if self._s.out_buf:
+            r = yield from self._bounded()
+            _ran = ticks_ms()       # (that wait let other tasks run)
+            return r
+        t = ticks_ms()
+        if t != _ran:
+            # Every write taken whole, and a time slice of at most a
+            # millisecond since a drain last let other tasks run: a
+            # loop of sends (EventSource.send) pays for one pass of
+            # the scheduler, with its poll(), per slice, not per event.
+            _ran = t
+            yield from asyncio.sleep_ms(0)
 
     def close(self):
         self.closed = True
@@ -303,8 +280,9 @@ class Stream(RecvBuffer):
 
 
 if not MICROPYTHON:
-    import types
-    Stream.read_head = types.coroutine(Stream.read_head)
+    # CPython: writes go to asyncio's transports (ahttp._transport)
+    from ._transport import adapt
+    adapt(Stream)
 
 
 class HTTPServer(AppCore):
