@@ -56,6 +56,9 @@ if MICROPYTHON:
     _FORMATS = tuple(f.encode() for f in _FORMATS)
 
 
+_plain = None   # the last event name found to be a str without CR or LF
+
+
 def encode_event(data=None, event=None, id=None, retry=None):
     """The bytes of one event, ending with the blank line that dispatches it.
 
@@ -67,6 +70,7 @@ def encode_event(data=None, event=None, id=None, retry=None):
     # its frame stays on the C stack (see broadcast.Broadcaster._write_now;
     # figures in commit 12ae0bc), and an event costs one allocation (two
     # with lines of data: their replace()).
+    global _plain
     if data is not None and type(data) is not str:
         data = encode_data(data)
     if data and retry is None and (id is None or type(id) is int) and "\r" not in data:
@@ -86,8 +90,13 @@ def encode_event(data=None, event=None, id=None, retry=None):
         if event is None:
             data = (_FORMATS[0] % data) if id is None else (_FORMATS[1] % (id, data))
         else:
-            if type(event) is not str or "\n" in event or "\r" in event:
-                event = _text(event, "event")   # (a plain name: as it is)
+            # (a plain name: as it is; the last one found plain is not
+            # looked through again, as a loop sends the same name)
+            if event is not _plain:
+                if type(event) is not str or "\n" in event or "\r" in event:
+                    event = _text(event, "event")
+                else:
+                    _plain = event
             data = (_FORMATS[2] % (event, data) if id is None
                     else _FORMATS[3] % (event, id, data))
         return data if MICROPYTHON else data.encode()
