@@ -131,11 +131,16 @@ def test_run_ends_cleanly_on_sigint(start_app, runtime):
         time.sleep(0.3)
         app.proc.send_signal(signal.SIGINT)
         code = wait_exit(app, 10)
+        if code is None and runtime == "cpython":
+            app.proc.send_signal(signal.SIGUSR1)    # the app prints its tasks
+            time.sleep(1)
     finally:
         stop.set()
         for t in threads:
             t.join(10)
-    assert code is not None, "SIGINT did not end app.run():\n" + app.log()[-2000:]
+    log = app.log()
+    assert code is not None, ("SIGINT did not end app.run():\n" + log[-2000:]
+                              + "\n" + log.partition("TASKS ")[2][:6000])
 
 
 # -- background thread ------------------------------------------------------------

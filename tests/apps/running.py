@@ -90,11 +90,40 @@ async def main(ssl_ctx=None):
     print("EVENT main done")
 
 
+def install_task_dump():
+    # CPython: SIGUSR1 prints every task's stack, for a test to show where
+    # a run() that did not end on SIGINT is waiting
+    import io
+    import signal
+
+    def dump(signum, frame):
+        try:
+            tasks = asyncio.all_tasks()
+        except RuntimeError:
+            print("TASKS none: the loop is not running")
+            return
+        print("TASKS %d" % len(tasks))
+        for t in tasks:
+            out = io.StringIO()
+            t.print_stack(file=out)
+            print("TASK %r cancelling=%d\n%s" % (t, t.cancelling(), out.getvalue()))
+        sys.stdout.flush()
+    signal.signal(signal.SIGUSR1, dump)
+
+
 if MODE == "start":
     asyncio.run(main())
 elif MODE == "tls":
     asyncio.run(main(server_ssl()))
 elif MODE == "run":
+    if sys.implementation.name == "cpython":
+        # A CPython started with SIGINT ignored (a test run launched in the
+        # background by a non-interactive shell passes that on) keeps it
+        # ignored, and asyncio.run() then installs no Ctrl-C handler: what
+        # the test checks is a Ctrl-C from a terminal, so restore that.
+        import signal
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        install_task_dump()
     app.run(HOST, PORT)
     print("EVENT run returned")
 elif MODE == "thread":
