@@ -37,21 +37,22 @@ def heap():
     return gc.mem_alloc()
 
 
-class _Sock:
-    def setsockopt(self, *a):
-        pass
-
-
 class Fake:
     """Both halves of a connection (asyncio Stream API): `n` reads return
-    the head, then EOF; writes are counted and dropped."""
+    the head, then EOF; writes are counted and dropped. As MicroPython's
+    Stream, it has `s` (the socket, here itself: ahttp's Stream writes to
+    it directly while `out_buf` is empty) and `out_buf`."""
 
-    s = _Sock()
+    out_buf = b""
 
     def __init__(self, n, head):
         self.n = n
         self.head = head
         self.out = 0
+        self.s = self
+
+    def setsockopt(self, *a):
+        pass
 
     async def read(self, size=-1):
         if self.n:
@@ -68,6 +69,7 @@ class Fake:
 
     def write(self, data):
         self.out += len(data)
+        return len(data)
 
     async def drain(self):
         pass
