@@ -47,16 +47,30 @@ def encode_data(data):
 
 
 # The shapes sent most (one line of data; an int id or none; an event
-# name or none), one format each: bytes on MicroPython (bytes % str gives
-# one object, no encode()), str on CPython. Index: 1 for an id, 2 for an
-# event name.
-_FORMATS = ("data: %s\n\n", "id: %d\ndata: %s\n\n", "event: %s\ndata: %s\n\n",
-            "event: %s\nid: %d\ndata: %s\n\n")
-if MICROPYTHON:
-    _FORMATS = tuple(f.encode() for f in _FORMATS)
+# name or none), one format each, bytes: the event's bytes in one object
+# (MicroPython's bytes % takes a str as it is; CPython's takes the data
+# encoded, and formats bytes faster than str). Index 1: with an id; 2:
+# what the formats with an event name are made from (see _name).
+_FORMATS = (b"data: %s\n\n", b"id: %d\ndata: %s\n\n", b"event: %s\ndata: %s\n\n")
 
 
-_plain = None   # the last event name found to be a str without CR or LF
+# The last event name found to be a str without CR or LF, and the formats
+# without and with an id that have that name in them: (name, no id, id). One
+# object, replaced whole, so that threads sending other names never pair a
+# name with another's formats.
+_named = (None, None, None)
+
+
+def _name(event):
+    # A loop sends the same name object each time: it is checked, and put
+    # into its own formats, once (one argument fewer per event to format).
+    # Only a str is kept; another type is made into text anew each time.
+    global _named
+    text = _text(event, "event").replace("%", "%%").encode()
+    f = (event if type(event) is str else None,
+         _FORMATS[2] % (text, b"%s"), _FORMATS[2] % (text + b"\nid: %d", b"%s"))
+    _named = f
+    return f
 
 
 def encode_event(data=None, event=None, id=None, retry=None):
@@ -70,7 +84,6 @@ def encode_event(data=None, event=None, id=None, retry=None):
     # its frame stays on the C stack (see broadcast.Broadcaster._write_now;
     # figures in commit 12ae0bc), and an event costs one allocation (two
     # with lines of data: their replace()).
-    global _plain
     if data is not None and type(data) is not str:
         data = encode_data(data)
     if data and retry is None and (id is None or type(id) is int) and "\r" not in data:
@@ -82,24 +95,19 @@ def encode_event(data=None, event=None, id=None, retry=None):
             if "\n\n" in data or (data.startswith("\n") or data.endswith("\n")
                                    if MICROPYTHON else data.strip("\n") is not data):
                 return _encode_event(data, event, id, retry)
-            # (bytes on MicroPython, which the formats take as they are:
-            # a new str is looked up among all the interned names, a
-            # cost that grows with every module loaded; bytes are not)
-            data = (data.encode().replace(b"\n", b"\ndata: ") if MICROPYTHON
-                    else data.replace("\n", "\ndata: "))
+            # (bytes: on MicroPython a new str is looked up among all the
+            # interned names, a cost that grows with every module loaded;
+            # bytes are not)
+            data = data.encode().replace(b"\n", b"\ndata: ")
+        elif not MICROPYTHON:
+            data = data.encode()
         if event is None:
-            data = (_FORMATS[0] % data) if id is None else (_FORMATS[1] % (id, data))
-        else:
-            # (a plain name: as it is; the last one found plain is not
-            # looked through again, as a loop sends the same name)
-            if event is not _plain:
-                if type(event) is not str or "\n" in event or "\r" in event:
-                    event = _text(event, "event")
-                else:
-                    _plain = event
-            data = (_FORMATS[2] % (event, data) if id is None
-                    else _FORMATS[3] % (event, id, data))
-        return data if MICROPYTHON else data.encode()
+            return (_FORMATS[0] % data) if id is None else (_FORMATS[1] % (id, data))
+        # (retry, None here, holds the name's formats: no new local)
+        retry = _named
+        if event is not retry[0]:
+            retry = _name(event)
+        return retry[1] % data if id is None else retry[2] % (id, data)
     return _encode_event(data, event, id, retry)
 
 
