@@ -401,7 +401,9 @@ def parse_head(head, limits):
                 raise HTTPError(400, "invalid header name")
             else:
                 name = str(name, "utf-8")
-        value = head[i + 1:e]
+        # (without the one space that usually follows the colon: strip()
+        # then returns this very slice, no copy)
+        value = head[i + 2:e] if head[i + 1] == 32 else head[i + 1:e]
         if _ODD.search(value):
             text = _odd_text(value)
             if text is None:
