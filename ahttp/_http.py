@@ -293,12 +293,14 @@ def find_head_end(buf, limits):
 
 def _odd_text(piece):
     # A target or field value with bytes _ODD finds: 400 for a control
-    # character (a bare CR or LF among them); else its text without the spaces and tabs around it,
-    # strictly UTF-8, or None when it is not UTF-8. (Checked before strip,
-    # which would take VT and FF off the ends unseen.)
+    # character (a bare CR or LF among them); else its text without the
+    # spaces and tabs around it, strictly UTF-8, or None when it is not
+    # UTF-8. (Checked before strip, which would take VT and FF off the
+    # ends unseen.)
     if _CTL.search(piece):
-        raise HTTPError(400, "bare CR or LF in request head" if b"\r" in piece or b"\n" in piece
-                        else "control character in request head")
+        if b"\r" in piece or b"\n" in piece:
+            raise HTTPError(400, "bare CR or LF in request head")
+        raise HTTPError(400, "control character in request head")
     from ._utf8 import utf8
     try:
         return utf8(piece.strip())

@@ -82,8 +82,9 @@ def encode_event(data=None, event=None, id=None, retry=None):
     """
     # The common shapes in a function of few names, one formatting each:
     # its frame stays on the C stack (see broadcast.Broadcaster._write_now;
-    # figures in commit 12ae0bc), and an event costs one allocation (two
-    # with lines of data: their replace()).
+    # figures in commit 12ae0bc), and an event costs one allocation on
+    # MicroPython (lines of data add their encode() and replace(); CPython
+    # encodes the data first).
     if data is not None and type(data) is not str:
         data = encode_data(data)
     if data and retry is None and (id is None or type(id) is int) and "\r" not in data:
